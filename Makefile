@@ -1,0 +1,26 @@
+# The two set-up commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+BOOT := bin/bootstrap.sh
+PYTEST := .venv/bin/pytest
+
+.PHONY: run test stop install bench demo
+
+run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
+	@$(BOOT) serve
+
+test:           ## install everything, then run the whole test suite against a separate test database
+	@$(BOOT) migrate
+	@$(PYTEST) -q $(PYTEST_ARGS)
+
+stop:           ## stop the web server and the job worker started by `make run`
+	@$(BOOT) stop
+
+install:
+	@$(BOOT) install
+
+demo:
+	@$(BOOT) demo
+
+bench:          ## search benchmark (N=20000 by default: make bench N=200000)
+	@$(BOOT) migrate
+	@.venv/bin/python bench/search.py --datasets $${N:-20000}

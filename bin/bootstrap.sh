@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Bring a machine from nothing to a running catalog (or to a testable one).
+# Every step is idempotent: a second run reuses what exists.
+# Usage: bin/bootstrap.sh install|services|databases|config|migrate|demo|serve|stop|test-config
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+RUN_DIR="$ROOT/.run"
+CKAN="$VENV/bin/ckan"
+PYTHON_BIN="${PYTHON:-python3}"
+DB_USER="${GOVCATALOG_DB_USER:-govcatalog}"
+DB_NAME="${GOVCATALOG_DB_NAME:-govcatalog}"
+TEST_DB_NAME="${GOVCATALOG_TEST_DB_NAME:-govcatalog_test}"
+DB_HOST=127.0.0.1
+PORT="${GOVCATALOG_PORT:-5000}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    say "Installing Debian packages: $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- Python environment -----------------------------------------------------
+install() {
+    local stamp="$VENV/.installed-$(cat "$ROOT/requirements.txt" "$ROOT/dev-requirements.txt" "$ROOT/pyproject.toml" | sha1sum | cut -c1-12)"
+    if [ -f "$stamp" ]; then return 0; fi
+    if ! "$PYTHON_BIN" -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3-venv python3-dev; fi
+    if ! command -v pg_config >/dev/null && ! "$PYTHON_BIN" -c 'import psycopg2' 2>/dev/null; then
+        apt_install libpq-dev
+    fi
+    [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
+    say "Installing Python packages (CKAN 2.12, scheming, dcat, harvest, pythainlp)"
+    "$VENV/bin/pip" install -q --upgrade pip wheel setuptools
+    "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" -r "$ROOT/dev-requirements.txt"
+    "$VENV/bin/pip" install -q --no-deps -e "$ROOT"
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+}
+
+# --- PostgreSQL and Redis ---------------------------------------------------
+pg_ready() { pg_isready -q -h "$DB_HOST" -p 5432 2>/dev/null; }
+
+start_postgres() {
+    if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql; fi
+    if pg_ready; then return 0; fi
+    say "Starting PostgreSQL"
+    local version
+    version="$(ls /etc/postgresql | sort -V | tail -n1)"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 30); do pg_ready && return 0; sleep 1; done
+    echo "PostgreSQL did not start" >&2; exit 1
+}
+
+start_redis() {
+    if ! command -v redis-server >/dev/null; then apt_install redis-server; fi
+    if redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then return 0; fi
+    say "Starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+        --dir /tmp --logfile "$RUN_DIR/redis.log"
+    for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && return 0; sleep 0.5; done
+    echo "Redis did not start" >&2; exit 1
+}
+
+services() {
+    mkdir -p "$RUN_DIR"
+    start_postgres
+    start_redis
+}
+
+# psql as the PostgreSQL superuser: through the local socket as the postgres OS user.
+pg_super() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtA "$@"
+    elif [ "$(id -un)" = postgres ]; then psql -v ON_ERROR_STOP=1 -qtA "$@"
+    else sudo -u postgres psql -v ON_ERROR_STOP=1 -qtA "$@"; fi
+}
+
+db_password() {
+    # Generated once, kept only in the git-ignored .run/ folder and ckan.ini.
+    local file="$RUN_DIR/db-password"
+    [ -s "$file" ] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$file"
+    chmod 600 "$file"
+    cat "$file"
+}
+
+databases() {
+    services
+    local password
+    password="$(db_password)"
+    if [ "$(pg_super -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" != 1 ]; then
+        say "Creating database role $DB_USER"
+        pg_super -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$password'"
+    else
+        pg_super -c "ALTER ROLE $DB_USER PASSWORD '$password'"
+    fi
+    for name in "$DB_NAME" "$TEST_DB_NAME"; do
+        if [ "$(pg_super -c "SELECT 1 FROM pg_database WHERE datname='$name'")" != 1 ]; then
+            say "Creating database $name"
+            pg_super -c "CREATE DATABASE $name OWNER $DB_USER ENCODING 'UTF8' TEMPLATE template0"
+        fi
+    done
+}
+
+db_url() { echo "postgresql://$DB_USER:$(db_password)@$DB_HOST/$1"; }
+
+# --- Configuration ----------------------------------------------------------
+config() {
+    install
+    databases
+    local ini="$ROOT/ckan.ini"
+    if [ ! -f "$ini" ]; then
+        say "Writing ckan.ini (secrets generated, git-ignored)"
+        "$CKAN" generate config "$ini" >/dev/null
+    fi
+    # Settings from the committed template; re-applied on every run so the template stays the truth.
+    local settings=()
+    while IFS= read -r line; do
+        case "$line" in ''|'#'*) continue ;; esac
+        settings+=("$line")
+    done < "$ROOT/deploy/ckan-settings.ini"
+    "$CKAN" config-tool "$ini" "${settings[@]}" \
+        "sqlalchemy.url=$(db_url "$DB_NAME")" \
+        "ckan.site_url=http://127.0.0.1:$PORT" \
+        "ckan.storage_path=$ROOT/storage" >/dev/null
+    mkdir -p "$ROOT/storage"
+    test_config
+}
+
+test_config() {
+    # test-local.ini: the committed test.ini plus this machine's database URLs.
+    cat > "$ROOT/test-local.ini" <<EOF
+# Written by bin/bootstrap.sh; git-ignored.
+[app:main]
+use = config:ckan.ini
+sqlalchemy.url = $(db_url "$TEST_DB_NAME")
+EOF
+}
+
+migrate() {
+    config
+    say "Applying migrations (CKAN core and plugins)"
+    "$CKAN" -c "$ROOT/ckan.ini" db upgrade >/dev/null
+}
+
+demo() {
+    migrate
+    "$CKAN" -c "$ROOT/ckan.ini" govcatalog demo
+}
+
+# --- Serving ----------------------------------------------------------------
+is_running() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
+
+start_bg() {
+    local name="$1"; shift
+    if is_running "$name"; then return 0; fi
+    nohup "$@" >"$RUN_DIR/$name.log" 2>&1 &
+    echo $! > "$RUN_DIR/$name.pid"
+}
+
+serve() {
+    demo
+    start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog
+    start_bg web "$CKAN" -c "$ROOT/ckan.ini" run --host 127.0.0.1 --port "$PORT" --disable-reloader --threaded
+    for _ in $(seq 1 60); do
+        if curl -fsS "http://127.0.0.1:$PORT/api/3/action/status_show" >/dev/null 2>&1; then
+            say "The catalog is running at http://127.0.0.1:$PORT  (logs in .run/, stop with: make stop)"
+            return 0
+        fi
+        sleep 1
+    done
+    echo "The web server did not answer; see .run/web.log" >&2; exit 1
+}
+
+stop() {
+    for name in web worker; do
+        if is_running "$name"; then
+            kill "$(cat "$RUN_DIR/$name.pid")" && say "Stopped $name"
+        fi
+        rm -f "$RUN_DIR/$name.pid"
+    done
+}
+
+"$@"

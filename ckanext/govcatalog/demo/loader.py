@@ -1,0 +1,96 @@
+"""Load the Thai demo catalog: users, organizations and datasets from the JSON files beside this module.
+
+Idempotent: what exists is left alone, so a second run only checks and returns quickly.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+HERE = Path(__file__).parent
+ROLES = ("admin", "editor", "member")
+TOP_SECRET = "ลับที่สุด"
+
+
+@dataclass
+class DemoReport:
+    organizations_created: int = 0
+    datasets_created: int = 0
+    datasets_existing: int = 0
+    new_passwords: dict[str, str] = field(default_factory=dict)
+
+
+def read_json(name: str) -> list[dict[str, Any]]:
+    return json.loads((HERE / name).read_text(encoding="utf-8"))
+
+
+def _context(user: str) -> dict[str, Any]:
+    return {"user": user, "ignore_auth": True}
+
+
+def ensure_user(name: str, sysadmin: bool, report: DemoReport) -> None:
+    if model.User.get(name) is not None:
+        return
+    password = secrets.token_urlsafe(12)
+    tk.get_action("user_create")(
+        {"ignore_auth": True},
+        {"name": name, "email": f"{name}@demo.govcatalog.local", "password": password, "fullname": name},
+    )
+    if sysadmin:
+        user = model.User.get(name)
+        user.sysadmin = True  # type: ignore[union-attr]
+        model.Session.commit()
+    report.new_passwords[name] = password
+
+
+def ensure_organization(org: dict[str, Any], report: DemoReport) -> None:
+    if model.Group.get(org["name"]) is None:
+        tk.get_action("organization_create")(
+            _context("admin"),
+            {"name": org["name"], "title": org["title"], "description": org.get("description", "")},
+        )
+        report.organizations_created += 1
+    for role in ROLES:
+        username = f"{org['name']}-{role}"
+        ensure_user(username, sysadmin=False, report=report)
+        tk.get_action("organization_member_create")(
+            _context("admin"), {"id": org["name"], "username": username, "role": role}
+        )
+
+
+def as_package_dict(dataset: dict[str, Any]) -> dict[str, Any]:
+    """The demo record as package_create takes it: standard fields as is, the rest as extras.
+
+    Extras are where the metadata schema stores its fields too, so the schema drops in unchanged.
+    """
+    core = {"name", "title", "owner_org", "notes", "maintainer", "maintainer_email", "tags",
+            "resources", "license_id", "url", "private", "author", "author_email", "version"}
+    package = {k: v for k, v in dataset.items() if k in core}
+    extras = {k: v for k, v in dataset.items() if k not in core}
+    package["extras"] = [
+        {"key": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, list) else str(v)}
+        for k, v in sorted(extras.items())
+    ]
+    # Top-secret entries never leave the organization (the full policy comes with the schema).
+    package.setdefault("private", dataset.get("data_classification") == TOP_SECRET)
+    return package
+
+
+def load_demo() -> DemoReport:
+    report = DemoReport()
+    ensure_user("admin", sysadmin=True, report=report)
+    for org in read_json("organizations.json"):
+        ensure_organization(org, report)
+    for dataset in read_json("datasets.json"):
+        if model.Package.get(dataset["name"]) is not None:
+            report.datasets_existing += 1
+            continue
+        tk.get_action("package_create")(_context(f"{dataset['owner_org']}-editor"), as_package_dict(dataset))
+        report.datasets_created += 1
+    return report

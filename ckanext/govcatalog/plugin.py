@@ -1,0 +1,10 @@
+"""Plugin ``govcatalog``: the base of the suite (CLI, translations; the metadata schema lands here)."""
+from __future__ import annotations
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+
+@tk.blanket.cli
+class GovcatalogPlugin(p.SingletonPlugin):
+    pass

@@ -1,0 +1,393 @@
+"""The PostgreSQL search backend: a Solr connection look-alike that stores and queries in PostgreSQL.
+
+CKAN's search layer (``ckan.lib.search.index`` and ``.query``) builds Solr documents and Solr
+requests and hands them to ``make_connection()``. By answering that call with
+:class:`PostgresSolrConnection`, every core path keeps its own logic unchanged: the document CKAN
+indexes (after ``before_dataset_index`` hooks, with permission labels), the filters
+``package_search`` adds (site, state, capacity, permission labels), ``search-index
+rebuild|clear|show``, organization and group counts. Only the storage and the query engine differ.
+
+Writes join the caller's database transaction, so a dataset and its index entry are committed (or
+rolled back) together.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+
+import ckan.model as model
+from ckan.lib.search.common import SearchError, SearchQueryError
+
+from . import solr_syntax as syn
+from . import thai
+from .sql import SqlCompiler, is_date_field, is_text_field, tsquery_literal, NUMERIC_FIELDS
+
+log = logging.getLogger(__name__)
+
+TABLE = "govcatalog_search_document"
+BLOB_FIELDS = ("data_dict", "validated_data_dict")
+DEFAULT_MM = "2<-1 5<80%"
+
+# Which parts of the Solr document feed the free-text field, and with what weight.
+# CKAN's Solr schema copies these into its catch-all ``text`` field; the weights give the ranking
+# title > tags > notes > everything else.
+WEIGHT_A_FIELDS = ("title", "name")
+WEIGHT_B_FIELDS = ("tags", "groups")
+WEIGHT_C_FIELDS = ("notes",)
+WEIGHT_D_FIELDS = ("text", "license", "organization", "res_name", "res_description", "maintainer", "author")
+WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
+
+
+# --- documents -----------------------------------------------------------------
+
+def as_strings(value: Any) -> list[str]:
+    """A Solr field value as the list of strings it is matched and faceted on."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in values:
+        if item is None or item == "" or isinstance(item, dict):
+            continue
+        if isinstance(item, bool):
+            out.append("true" if item else "false")
+        else:
+            out.append(str(item))
+    return out
+
+
+def _text_of(doc: dict[str, Any], names: Iterable[str]) -> str:
+    return "\n".join(" ".join(as_strings(doc.get(n))) for n in names if doc.get(n))
+
+
+def _name_words(name: str) -> str:
+    return name.replace("-", " ").replace("_", " ")
+
+
+@dataclass
+class IndexRow:
+    id: str
+    site_id: str
+    name: Optional[str]
+    doc: dict[str, Any]
+    terms: dict[str, list[str]]
+    field_lexemes: dict[str, list[str]]
+    lexemes_by_weight: dict[str, list[str]]
+    word_text: str
+    permission_labels: list[str]
+    metadata_modified: Optional[str]
+    blobs: dict[str, Optional[str]] = field(default_factory=dict)
+
+
+def build_row(solr_doc: dict[str, Any]) -> IndexRow:
+    doc = {k: v for k, v in solr_doc.items() if k not in BLOB_FIELDS}
+    terms = {k: as_strings(v) for k, v in doc.items()}
+    terms = {k: v for k, v in terms.items() if v}
+    field_lexemes = {
+        k: list(dict.fromkeys(thai.index_lexemes(" ".join(v)))) for k, v in terms.items() if is_text_field(k)
+    }
+    d_fields = [k for k in doc if k in WEIGHT_D_FIELDS or k.startswith(WEIGHT_D_PREFIXES)]
+    weighted_text = {
+        "A": _text_of(doc, ["title"]) + "\n" + _name_words(str(doc.get("name") or "")),
+        "B": _text_of(doc, WEIGHT_B_FIELDS),
+        "C": _text_of(doc, WEIGHT_C_FIELDS),
+        "D": _text_of(doc, d_fields),
+    }
+    words_in_order = [thai.words(t) for t in weighted_text.values()]
+    modified = terms.get("metadata_modified", [None])[0]
+    return IndexRow(
+        id=str(solr_doc["id"]),
+        site_id=str(solr_doc.get("site_id") or ""),
+        name=solr_doc.get("name"),
+        doc=doc,
+        terms=terms,
+        field_lexemes=field_lexemes,
+        lexemes_by_weight={w: list(dict.fromkeys(thai.index_lexemes(t))) for w, t in weighted_text.items()},
+        # Fields are separated by a marker so that a phrase never spans two fields.
+        word_text=" " + " | ".join(" ".join(ws) for ws in words_in_order) + " ",
+        permission_labels=as_strings(solr_doc.get("permission_labels")),
+        metadata_modified=modified,
+        blobs={k: solr_doc.get(k) for k in BLOB_FIELDS},
+    )
+
+
+UPSERT_SQL = sa.text(
+    f"""
+    INSERT INTO {TABLE} (id, site_id, name, doc, terms, field_lexemes, tsv, word_text,
+                         permission_labels, metadata_modified, data_dict, validated_data_dict, indexed_at)
+    VALUES (:id, :site_id, :name, CAST(:doc AS jsonb), CAST(:terms AS jsonb), CAST(:field_lexemes AS jsonb),
+            setweight(array_to_tsvector(CAST(:lex_a AS text[])), 'A')
+            || setweight(array_to_tsvector(CAST(:lex_b AS text[])), 'B')
+            || setweight(array_to_tsvector(CAST(:lex_c AS text[])), 'C')
+            || setweight(array_to_tsvector(CAST(:lex_d AS text[])), 'D'),
+            :word_text, CAST(:labels AS text[]), CAST(:modified AS timestamptz), :data_dict,
+            :validated_data_dict, now())
+    ON CONFLICT (id) DO UPDATE SET
+        site_id = EXCLUDED.site_id, name = EXCLUDED.name, doc = EXCLUDED.doc, terms = EXCLUDED.terms,
+        field_lexemes = EXCLUDED.field_lexemes, tsv = EXCLUDED.tsv, word_text = EXCLUDED.word_text,
+        permission_labels = EXCLUDED.permission_labels, metadata_modified = EXCLUDED.metadata_modified,
+        data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict,
+        indexed_at = now()
+    """
+)
+
+
+def upsert_params(row: IndexRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "site_id": row.site_id,
+        "name": row.name,
+        "doc": json.dumps(row.doc, default=str),
+        "terms": json.dumps(row.terms),
+        "field_lexemes": json.dumps(row.field_lexemes),
+        "lex_a": row.lexemes_by_weight["A"],
+        "lex_b": row.lexemes_by_weight["B"],
+        "lex_c": row.lexemes_by_weight["C"],
+        "lex_d": row.lexemes_by_weight["D"],
+        "word_text": row.word_text,
+        "labels": row.permission_labels,
+        "modified": row.metadata_modified,
+        "data_dict": row.blobs.get("data_dict"),
+        "validated_data_dict": row.blobs.get("validated_data_dict"),
+    }
+
+
+# --- queries -------------------------------------------------------------------
+
+@dataclass
+class Results:
+    """The part of ``pysolr.Results`` that CKAN reads."""
+
+    docs: list[dict[str, Any]]
+    hits: int
+    facets: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __iter__(self):
+        return iter(self.docs)
+
+
+def parse_query(text: str, default_operator: str = "AND") -> syn.Node:
+    try:
+        return syn.parse(text, default_operator=default_operator)
+    except syn.SolrSyntaxError as error:
+        raise SearchError(f"Invalid search query {text!r}: {error}") from error
+
+
+def required_matches(mm: str, clauses: int) -> int:
+    """How many of ``clauses`` optional clauses must match under Solr's ``mm`` (e.g. ``2<-1 5<80%``)."""
+    required = clauses
+    for condition in mm.split():
+        if "<" in condition:
+            limit, spec = condition.split("<", 1)
+            if clauses <= int(limit):
+                break
+        else:
+            spec = condition
+        if spec.endswith("%"):
+            percent = int(spec[:-1])
+            required = (
+                math.floor(clauses * percent / 100) if percent > 0
+                else clauses - math.floor(clauses * -percent / 100)
+            )
+        else:
+            number = int(spec)
+            required = number if number > 0 else clauses + number
+    return max(1, min(clauses, required))
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if v]
+    return [value] if value else []
+
+
+_SORT_PART = re.compile(r"^\s*([\w.\-]+)\s+(asc|desc)\s*$", re.IGNORECASE)
+
+
+def sort_clause(sort: str | None) -> tuple[str, bool]:
+    """SQL ORDER BY for a Solr sort string; the flag says whether it needs the score."""
+    if not sort:
+        sort = "score desc"
+    parts = []
+    uses_score = False
+    for item in sort.split(","):
+        match = _SORT_PART.match(item)
+        if not match:
+            raise SearchQueryError('Invalid "sort" parameter')
+        name, direction = match.group(1), match.group(2).upper()
+        if name == "score":
+            uses_score = True
+            parts.append(f"score {direction}")
+            continue
+        if name == "metadata_modified":
+            key = "d.metadata_modified"
+        elif name == "name":
+            key = "d.name"
+        else:
+            safe = name.replace("'", "")
+            first = f"(d.terms -> '{safe}' ->> 0)"
+            if is_date_field(name):
+                key = f"(CASE WHEN {first} ~ '^[0-9]{{4}}-' THEN {first}::timestamptz END)"
+            elif name in NUMERIC_FIELDS:
+                key = f"(CASE WHEN {first} ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN {first}::numeric END)"
+            else:
+                key = first
+        parts.append(f"{key} {direction} NULLS LAST")
+    parts.append("d.id ASC")  # stable paging
+    return ", ".join(parts), uses_score
+
+
+class PostgresSolrConnection:
+    """Answers the pysolr calls CKAN makes (add, delete, commit, search) from PostgreSQL."""
+
+    def __init__(self, session: Any = None) -> None:
+        self.session = session or model.Session
+        self.url = "postgresql://govcatalog_search_document"
+
+    # -- writes --
+    def add(self, docs: list[dict[str, Any]], commit: bool = True, **_: Any) -> None:
+        for solr_doc in docs:
+            self.session.execute(UPSERT_SQL, upsert_params(build_row(solr_doc)))
+        self.session.flush()
+
+    def delete(self, id: str | None = None, q: str | None = None, commit: bool = True, **_: Any) -> None:
+        if id is not None:
+            self.session.execute(sa.text(f"DELETE FROM {TABLE} WHERE id = :id"), {"id": id})
+        elif q is not None:
+            compiler = SqlCompiler(now=_now())
+            where = compiler.compile(parse_query(q))
+            self.session.execute(sa.text(f"DELETE FROM {TABLE} d WHERE {where}"), compiler.params)
+        if commit:
+            # Solr applies a committed delete at once; the CLI (search-index clear) relies on it.
+            self.session.commit()
+
+    def commit(self, **_: Any) -> None:
+        self.session.commit()
+
+    # -- reads --
+    def search(self, q: str = "*:*", **params: Any) -> Results:
+        compiler = SqlCompiler(now=_now())
+        where = self._where(compiler, q, params)
+        order_by, uses_score = sort_clause(params.get("sort"))
+        score = self._score(compiler) if uses_score else "0"
+        rows = max(0, int(params.get("rows", 10)))
+        start = max(0, int(params.get("start", 0)))
+        facet_fields = _as_list(params.get("facet.field")) if _truthy(params.get("facet", "true")) else []
+        limit = int(params.get("facet.limit", 50))
+        mincount = int(params.get("facet.mincount", 1))
+
+        facet_sql = []
+        for i, name in enumerate(facet_fields):
+            limit_sql = "" if limit < 0 else f"LIMIT {limit}"
+            facet_sql.append(
+                f"""(SELECT coalesce(json_agg(json_build_array(v, c)), '[]') FROM (
+                        SELECT v, count(*) AS c FROM m, jsonb_array_elements_text(m.terms -> :facet_{i}) v
+                        GROUP BY v HAVING count(*) >= {mincount} ORDER BY c DESC, v {limit_sql}) f) AS facet_{i}"""
+            )
+            compiler.params[f"facet_{i}"] = name
+        compiler.params.update({"rows": rows, "start": start})
+        statement = f"""
+            WITH m AS MATERIALIZED (
+                SELECT d.id, d.terms, {score} AS score FROM {TABLE} d WHERE {where}
+                ORDER BY {order_by}
+            )
+            SELECT (SELECT count(*) FROM m) AS hits,
+                   (SELECT coalesce(json_agg(json_build_array(p.id, p.score)), '[]')
+                      FROM (SELECT id, score FROM m LIMIT :rows OFFSET :start) p) AS page
+                   {''.join(', ' + f for f in facet_sql)}
+        """
+        try:
+            row = self.session.execute(sa.text(statement), compiler.params).mappings().one()
+        except sa.exc.DataError as error:
+            self.session.rollback()
+            raise SearchError(f"Invalid search query: {error.orig}") from error
+        page = row["page"]
+        docs = self._fetch_docs([p[0] for p in page], [p[1] for p in page], params.get("fl"))
+        facets = {
+            name: [item for pair in row[f"facet_{i}"] for item in pair] for i, name in enumerate(facet_fields)
+        }
+        return Results(docs=docs, hits=int(row["hits"]), facets={"facet_fields": facets})
+
+    def _where(self, compiler: SqlCompiler, q: str, params: dict[str, Any]) -> str:
+        conditions = [self._query_condition(compiler, q or "*:*", params)]
+        for fq in _as_list(params.get("fq")):
+            if fq.strip():
+                conditions.append(compiler.compile(parse_query(fq)))
+        # Filters never feed the ranking: only q does.
+        return " AND ".join(conditions)
+
+    def _query_condition(self, compiler: SqlCompiler, q: str, params: dict[str, Any]) -> str:
+        def_type = params.get("defType", "lucene")
+        if def_type in ("dismax", "edismax") and ":" not in q or def_type == "dismax":
+            node = parse_query(_strip_fields(q) if def_type == "dismax" else q, "OR")
+            if isinstance(node, syn.Or) and all(_is_free_text(c) for c in node.children):
+                clauses = list(node.children)
+                return compiler.min_match(clauses, required_matches(params.get("mm") or DEFAULT_MM, len(clauses)))
+            return compiler.compile(node)
+        return compiler.compile(parse_query(q, str(params.get("q.op", "AND")).upper()))
+
+    def _score(self, compiler: SqlCompiler) -> str:
+        words = list(dict.fromkeys(compiler.ranking_words))
+        if not words:
+            return "0"
+        compiler.params["rank_query"] = " | ".join(tsquery_literal(w) for w in words)
+        return "ts_rank(d.tsv, CAST(:rank_query AS tsquery))"
+
+    def _fetch_docs(self, ids: list[str], scores: list[float], fl: Any) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        wanted = _field_list(fl)
+        rows = self.session.execute(
+            sa.text(f"SELECT id, doc, data_dict, validated_data_dict FROM {TABLE} WHERE id = ANY(:ids)"),
+            {"ids": ids},
+        ).mappings().all()
+        by_id = {r["id"]: r for r in rows}
+        docs = []
+        for doc_id, score in zip(ids, scores):
+            row = by_id.get(doc_id)
+            if row is None:
+                continue
+            full = dict(row["doc"])
+            full.update({k: row[k] for k in BLOB_FIELDS if row[k] is not None})
+            full["score"] = score
+            if wanted is None:
+                full.pop("score")
+                docs.append(full)
+            else:
+                docs.append({k: full[k] for k in wanted if k in full})
+        return docs
+
+
+def _field_list(fl: Any) -> Optional[list[str]]:
+    """Solr ``fl``: None or ``*`` for every stored field."""
+    if fl is None:
+        return None
+    names = [n for n in re.split(r"[\s,]+", " ".join(_as_list(fl))) if n]
+    return None if not names or "*" in names else names
+
+
+def _is_free_text(node: syn.Node) -> bool:
+    return isinstance(node, syn.Term) and node.field is None
+
+
+def _strip_fields(q: str) -> str:
+    # Plain dismax does not parse ``field:value``; it searches the words as typed.
+    return q.replace(":", " ")
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("true", "on", "1", "yes")
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)

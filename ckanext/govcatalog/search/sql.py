@@ -1,0 +1,167 @@
+"""Compile a parsed Solr query (solr_syntax AST) into a SQL condition on govcatalog_search_document.
+
+Field semantics follow CKAN's Solr schema: text fields (title, notes, text, res_name, extras_*...)
+match analyzed words; every other field is an exact string (tags, res_format, organization,
+capacity, state, site_id, data_category...). The free-text field (no field, or ``text``) searches
+the weighted tsvector that holds all searchable text.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import solr_syntax as syn
+from . import thai
+
+TEXT_FIELDS = frozenset({"title", "notes", "res_name", "res_description", "author", "maintainer", "urls"})
+TEXT_FIELD_PREFIXES = ("extras_", "res_extras_")
+FREE_TEXT_FIELDS = frozenset({"text", "_text_"})
+NUMERIC_FIELDS = frozenset({"num_resources", "num_tags", "views_total", "views_recent"})
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_FIELD_NAME = re.compile(r"^[\w.\-]+$")
+
+
+def is_text_field(name: str) -> bool:
+    return name in TEXT_FIELDS or name.startswith(TEXT_FIELD_PREFIXES)
+
+
+def is_date_field(name: str) -> bool:
+    return name in ("metadata_modified", "metadata_created", "indexed_ts") or name.endswith("_date")
+
+
+def tsquery_literal(lexeme: str, prefix: bool = False) -> str:
+    """One lexeme as tsquery text: quoted, so PostgreSQL does not re-parse it."""
+    escaped = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return f"'{escaped}'" + (":*" if prefix else "")
+
+
+@dataclass
+class Compiled:
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SqlCompiler:
+    """Turns AST nodes into SQL; collects bind parameters and the free-text words (for ranking)."""
+
+    now: datetime.datetime
+    params: dict[str, Any] = field(default_factory=dict)
+    ranking_words: list[str] = field(default_factory=list)
+    _counter: int = 0
+
+    def bind(self, value: Any) -> str:
+        self._counter += 1
+        name = f"p{self._counter}"
+        self.params[name] = value
+        return f":{name}"
+
+    def compile(self, node: syn.Node) -> str:
+        if isinstance(node, syn.MatchAll):
+            return "TRUE"
+        if isinstance(node, syn.And):
+            return "(" + " AND ".join(self.compile(c) for c in node.children) + ")"
+        if isinstance(node, syn.Or):
+            return "(" + " OR ".join(self.compile(c) for c in node.children) + ")"
+        if isinstance(node, syn.Not):
+            return f"(NOT {self.compile(node.child)})"
+        if isinstance(node, syn.Exists):
+            return f"(d.terms ? {self.bind(node.field)})"
+        if isinstance(node, syn.Range):
+            return self._range(node)
+        if isinstance(node, syn.Term):
+            return self._term(node)
+        raise syn.SolrSyntaxError(f"Unsupported query element: {node!r}")
+
+    def min_match(self, clauses: list[syn.Node], required: int) -> str:
+        """Dismax ``mm``: at least ``required`` of the clauses match."""
+        summed = " + ".join(f"({self.compile(c)})::int" for c in clauses)
+        return f"(({summed}) >= {int(required)})"
+
+    # --- terms ---------------------------------------------------------------
+    def _term(self, term: syn.Term) -> str:
+        name = term.field
+        if name is None or name in FREE_TEXT_FIELDS:
+            return self._free_text(term)
+        _check_field(name)
+        if is_text_field(name):
+            return self._text_field(name, term)
+        if term.prefix:
+            return (
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.terms -> "
+                f"{self.bind(name)}) v WHERE v LIKE {self.bind(_like_prefix(term.value))})"
+            )
+        return f"(d.terms @> CAST({self.bind(json.dumps({name: [term.value]}))} AS jsonb))"
+
+    def _free_text(self, term: syn.Term) -> str:
+        words = thai.words(term.value)
+        if not words:
+            return "TRUE"  # only stop-words or punctuation: like Solr, they do not restrict
+        self.ranking_words.extend(words)
+        tsquery = " & ".join(
+            tsquery_literal(w, prefix=term.prefix and i == len(words) - 1) for i, w in enumerate(words)
+        )
+        condition = f"(d.tsv @@ CAST({self.bind(tsquery)} AS tsquery))"
+        if term.phrase and len(words) > 1:
+            condition = f"({condition} AND strpos(d.word_text, {self.bind(' ' + ' '.join(words) + ' ')}) > 0)"
+        return condition
+
+    def _text_field(self, name: str, term: syn.Term) -> str:
+        words = thai.words(term.value)
+        if not words:
+            return "TRUE"
+        if term.prefix:
+            *whole, last = words
+            conditions = [f"(d.field_lexemes @> CAST({self.bind(json.dumps({name: whole}))} AS jsonb))"] if whole else []
+            conditions.append(
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.field_lexemes -> "
+                f"{self.bind(name)}) v WHERE v LIKE {self.bind(_like_prefix(last))})"
+            )
+            return "(" + " AND ".join(conditions) + ")"
+        condition = f"(d.field_lexemes @> CAST({self.bind(json.dumps({name: words}))} AS jsonb))"
+        if term.phrase and len(words) > 1:
+            condition = f"({condition} AND strpos(d.word_text, {self.bind(' ' + ' '.join(words) + ' ')}) > 0)"
+        return condition
+
+    # --- ranges --------------------------------------------------------------
+    def _range(self, node: syn.Range) -> str:
+        _check_field(node.field)
+        if is_date_field(node.field):
+            cast, low, high = "timestamptz", self._date_bound(node.low), self._date_bound(node.high)
+            value = "CASE WHEN v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN v::timestamptz END"
+        elif all(b is None or _NUMBER.match(b) for b in (node.low, node.high)):
+            cast, low, high = "numeric", node.low, node.high
+            value = "CASE WHEN v ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN v::numeric END"
+        else:
+            cast, low, high = "text", node.low, node.high
+            value = 'v COLLATE "C"'
+        checks = []
+        if low is not None:
+            checks.append(f"{value} {'>=' if node.include_low else '>'} CAST({self.bind(low)} AS {cast})")
+        if high is not None:
+            checks.append(f"{value} {'<=' if node.include_high else '<'} CAST({self.bind(high)} AS {cast})")
+        where = " AND ".join(checks) or "v IS NOT NULL"
+        return (
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.terms -> "
+            f"{self.bind(node.field)}) v WHERE {where})"
+        )
+
+    def _date_bound(self, value: str | None) -> datetime.datetime | None:
+        if value is None:
+            return None
+        resolved = syn.resolve_date_math(value, self.now)
+        if resolved is None:
+            raise syn.SolrSyntaxError(f"Invalid date in range: {value!r}")
+        return resolved
+
+
+def _check_field(name: str) -> None:
+    if not _FIELD_NAME.match(name):
+        raise syn.SolrSyntaxError(f"Invalid field name: {name!r}")
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -1,0 +1,132 @@
+"""Text analysis for the PostgreSQL search backend: Thai word segmentation and English stemming.
+
+PostgreSQL has no Thai parser, and Thai is written without spaces between words, so the text is
+turned into lexemes here, in Python, the same way at index time and at query time:
+
+- Thai runs are segmented into dictionary words (PyThaiNLP's ``newmm``). Long compounds that the
+  dictionary keeps whole (การทะเบียนราษฎร, ทะเบียนบ้าน) are also indexed by their parts, so that a
+  search for ทะเบียน finds them; short tokens are never split, so ตา does not match inside ตาราง.
+- Latin words are lower-cased and reduced to their English stem (schools -> school).
+- Numbers are kept as written (2566, 2.5).
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Iterable
+
+import snowballstemmer
+from pythainlp.corpus import thai_words
+from pythainlp.tokenize import word_tokenize
+
+# A word shorter than this is taken as one word, not a compound (ตาราง, ประชากร, ทะเบียน stay whole).
+MIN_COMPOUND_LENGTH = 8
+# A part shorter than this is too ambiguous to index on its own (ตา, กร, จด).
+MIN_PART_LENGTH = 3
+
+_THAI_RUN = re.compile(r"[\u0E00-\u0E7F]+")
+_LATIN_WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W_]+", re.UNICODE)
+_THAI_CHAR = re.compile(r"[\u0E00-\u0E7F]")
+
+ENGLISH_STOPWORDS = frozenset(
+    "a an and are as at be by for from in into is it of on or the to with".split()
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    return frozenset(thai_words())
+
+
+def normalize(text: str) -> str:
+    """Unicode-normalize and lower-case, so that index and query compare the same characters."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+@functools.lru_cache(maxsize=100_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """Split a long dictionary compound into the fewest dictionary words that spell it exactly.
+
+    Returns the parts worth indexing (at least MIN_PART_LENGTH characters), found recursively,
+    or () when the word is short or cannot be split into dictionary words.
+    """
+    if len(word) < MIN_COMPOUND_LENGTH:
+        return ()
+    split = _fewest_word_split(word)
+    if split is None:
+        return ()
+    parts: list[str] = []
+    for part in split:
+        if len(part) >= MIN_PART_LENGTH:
+            parts.append(part)
+            parts.extend(compound_parts(part))
+    return tuple(dict.fromkeys(parts))
+
+
+def _fewest_word_split(word: str) -> list[str] | None:
+    """Dynamic programming over prefixes: the split into >= 2 dictionary words with fewest parts."""
+    words = _dictionary()
+    n = len(word)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for end in range(1, n + 1):
+        for start in range(end):
+            head = best[start]
+            piece = word[start:end]
+            if head is None or piece == word or piece not in words:
+                continue
+            candidate = head + [piece]
+            if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
+                best[end] = candidate
+    return best[n]
+
+
+@functools.lru_cache(maxsize=50_000)
+def _segment_thai(run: str) -> tuple[str, ...]:
+    return tuple(t for t in word_tokenize(run, engine="newmm", keep_whitespace=False) if t.strip())
+
+
+def _latin_lexemes(chunk: str) -> Iterable[str]:
+    for match in _LATIN_WORD.finditer(chunk):
+        word = match.group(0)
+        if word in ENGLISH_STOPWORDS:
+            continue
+        yield word if word[0].isdigit() else _stem(word)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as a person reads them: Thai segmented, Latin stemmed, in order.
+
+    Used for queries: every word the person typed must be found.
+    """
+    text = normalize(text)
+    out: list[str] = []
+    position = 0
+    for run in _THAI_RUN.finditer(text):
+        out.extend(_latin_lexemes(text[position:run.start()]))
+        out.extend(_segment_thai(run.group(0)))
+        position = run.end()
+    out.extend(_latin_lexemes(text[position:]))
+    return out
+
+
+def index_lexemes(text: str) -> list[str]:
+    """The lexemes stored for a text: its words plus the parts of its Thai compounds."""
+    out: list[str] = []
+    for word in words(text):
+        out.append(word)
+        if _THAI_CHAR.match(word):
+            out.extend(compound_parts(word))
+    return out
+
+
+def is_thai(word: str) -> bool:
+    return bool(_THAI_CHAR.search(word))
