@@ -1,4 +1,4 @@
-"""Plugin ``govcatalog``: the base of the suite (CLI, translations; the metadata schema lands here)."""
+"""Plugin ``govcatalog``: the base of the suite (CLI, validators; the metadata schema lands here)."""
 from __future__ import annotations
 
 import ckan.plugins as p
@@ -6,5 +6,6 @@ import ckan.plugins.toolkit as tk
 
 
 @tk.blanket.cli
+@tk.blanket.validators
 class GovcatalogPlugin(p.SingletonPlugin):
     pass

@@ -174,9 +174,25 @@ class Results:
         return iter(self.docs)
 
 
-def parse_query(text: str, default_operator: str = "AND") -> syn.Node:
+def compile_query(compiler: SqlCompiler, text: str, default_operator: str = "AND") -> str:
+    """SQL for a Solr query string; any syntax problem becomes CKAN's SearchError (HTTP 409)."""
     try:
-        return syn.parse(text, default_operator=default_operator)
+        return compiler.compile(syn.parse(text, default_operator=default_operator))
+    except syn.SolrSyntaxError as error:
+        raise SearchError(f"Invalid search query {text!r}: {error}") from error
+
+
+def compile_free_text(compiler: SqlCompiler, text: str, mm: str) -> str:
+    """Dismax: the words as typed, of which ``mm`` must match; Solr syntax characters count as text."""
+    try:
+        node = syn.parse(text, default_operator="OR")
+    except syn.SolrSyntaxError:
+        node = syn.Term(None, text)  # e.g. "C++?" typed into the search box: search its words
+    if isinstance(node, syn.Or) and all(_is_free_text(c) for c in node.children):
+        clauses = list(node.children)
+        return compiler.min_match(clauses, required_matches(mm, len(clauses)))
+    try:
+        return compiler.compile(node)
     except syn.SolrSyntaxError as error:
         raise SearchError(f"Invalid search query {text!r}: {error}") from error
 
@@ -265,7 +281,7 @@ class PostgresSolrConnection:
             self.session.execute(sa.text(f"DELETE FROM {TABLE} WHERE id = :id"), {"id": id})
         elif q is not None:
             compiler = SqlCompiler(now=_now())
-            where = compiler.compile(parse_query(q))
+            where = compile_query(compiler, q)
             self.session.execute(sa.text(f"DELETE FROM {TABLE} d WHERE {where}"), compiler.params)
         if commit:
             # Solr applies a committed delete at once; the CLI (search-index clear) relies on it.
@@ -322,19 +338,16 @@ class PostgresSolrConnection:
         conditions = [self._query_condition(compiler, q or "*:*", params)]
         for fq in _as_list(params.get("fq")):
             if fq.strip():
-                conditions.append(compiler.compile(parse_query(fq)))
+                conditions.append(compile_query(compiler, fq))
         # Filters never feed the ranking: only q does.
         return " AND ".join(conditions)
 
     def _query_condition(self, compiler: SqlCompiler, q: str, params: dict[str, Any]) -> str:
         def_type = params.get("defType", "lucene")
-        if def_type in ("dismax", "edismax") and ":" not in q or def_type == "dismax":
-            node = parse_query(_strip_fields(q) if def_type == "dismax" else q, "OR")
-            if isinstance(node, syn.Or) and all(_is_free_text(c) for c in node.children):
-                clauses = list(node.children)
-                return compiler.min_match(clauses, required_matches(params.get("mm") or DEFAULT_MM, len(clauses)))
-            return compiler.compile(node)
-        return compiler.compile(parse_query(q, str(params.get("q.op", "AND")).upper()))
+        if def_type == "dismax" or (def_type == "edismax" and ":" not in q):
+            text = _strip_fields(q) if def_type == "dismax" else q
+            return compile_free_text(compiler, text, params.get("mm") or DEFAULT_MM)
+        return compile_query(compiler, q, str(params.get("q.op", "AND")).upper())
 
     def _score(self, compiler: SqlCompiler) -> str:
         words = list(dict.fromkeys(compiler.ranking_words))

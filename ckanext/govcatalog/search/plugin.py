@@ -64,6 +64,8 @@ def reindex_stale_members(group: model.Group) -> None:
     """After an organization or group is renamed, reindex the datasets that still carry the old name."""
     if not use_postgres():
         return
+    # package_dictize reads the group with a Core select, which does not autoflush the new name.
+    model.Session.flush()
     if group.is_organization:
         stale = sa.text(
             f"SELECT id FROM {backend.TABLE} WHERE terms @> CAST(:owner AS jsonb) "
