@@ -35,6 +35,7 @@ install() {
     if ! command -v pg_config >/dev/null && ! "$PYTHON_BIN" -c 'import psycopg2' 2>/dev/null; then
         apt_install libpq-dev
     fi
+    browser_prerequisites
     [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
     say "Installing Python packages (CKAN 2.12, scheming, dcat, harvest, pythainlp)"
     "$VENV/bin/pip" install -q --upgrade pip wheel setuptools
@@ -42,6 +43,14 @@ install() {
     "$VENV/bin/pip" install -q --no-deps -e "$ROOT"
     rm -f "$VENV"/.installed-*
     touch "$stamp"
+}
+
+browser_prerequisites() {
+    # The browser tests drive Debian's Chromium; without a Thai font every Thai glyph is a box.
+    local missing=()
+    command -v chromium >/dev/null || missing+=(chromium)
+    fc-list 2>/dev/null | grep -qi -e tlwg -e "noto.*thai" || missing+=(fonts-thai-tlwg)
+    if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
 # --- PostgreSQL and Redis ---------------------------------------------------
@@ -83,8 +92,10 @@ pg_super() {
 }
 
 db_password() {
-    # Generated once, kept only in the git-ignored .run/ folder and ckan.ini.
-    local file="$RUN_DIR/db-password"
+    # Generated once per machine (every clone shares the role), never committed; ckan.ini holds a copy.
+    local dir="${XDG_CONFIG_HOME:-$HOME/.config}/govcatalog" file
+    file="$dir/db-password"
+    mkdir -p "$dir"
     [ -s "$file" ] || "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$file"
     chmod 600 "$file"
     cat "$file"
@@ -120,12 +131,8 @@ config() {
         "$CKAN" generate config "$ini" >/dev/null
     fi
     # Settings from the committed template; re-applied on every run so the template stays the truth.
-    local settings=()
-    while IFS= read -r line; do
-        case "$line" in ''|'#'*) continue ;; esac
-        settings+=("$line")
-    done < "$ROOT/deploy/ckan-settings.ini"
-    "$CKAN" config-tool "$ini" "${settings[@]}" \
+    "$CKAN" config-tool "$ini" -f "$ROOT/deploy/ckan-settings.ini" >/dev/null
+    "$CKAN" config-tool "$ini" \
         "sqlalchemy.url=$(db_url "$DB_NAME")" \
         "ckan.site_url=http://127.0.0.1:$PORT" \
         "ckan.storage_path=$ROOT/storage" >/dev/null

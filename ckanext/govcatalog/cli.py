@@ -26,4 +26,4 @@ def demo(quiet: bool) -> None:
     if report.new_passwords and not quiet:
         click.secho("New demo users (passwords are shown only this once):", bold=True)
         for name, password in report.new_passwords.items():
-            click.echo(f"  {name:24} {password}")
+            click.echo(f"  {name:40} {password}")
