@@ -1,11 +1,13 @@
-"""Plugin ``govcatalog``: the base of the suite (CLI, validators; the metadata schema lands here)."""
+"""Plugin ``govcatalog``: the base of the suite (CLI, validators, translations; the schema lands here)."""
 from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
 
 @tk.blanket.cli
 @tk.blanket.validators
-class GovcatalogPlugin(p.SingletonPlugin):
-    pass
+class GovcatalogPlugin(DefaultTranslation, p.SingletonPlugin):
+    # Thai and English catalogs in ckanext/govcatalog/i18n (domain ckanext-govcatalog)
+    p.implements(p.ITranslation)

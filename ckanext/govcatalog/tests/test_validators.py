@@ -30,3 +30,17 @@ def test_bad_tag_is_a_validation_error():
     with pytest.raises(tk.ValidationError) as error:
         factories.Dataset(owner_org=factories.Organization()["id"], tags=[{"name": "ภาษี/อากร"}])
     assert "tags" in error.value.error_dict
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+def test_tag_error_is_translated_to_thai(app):
+    user = factories.UserWithToken()
+    org = factories.Organization(users=[{"name": user["name"], "capacity": "editor"}])
+    response = app.post(
+        "/api/3/action/package_create",
+        json={"name": "bad-tag", "owner_org": org["id"], "tags": [{"name": "ภาษี/อากร"}]},
+        headers={"Authorization": user["token"], "Accept-Language": "th"},
+        environ_overrides={"CKAN_LANG": "th"},
+    )
+    assert response.status_code == 409
+    assert "คำสำคัญ" in str(response.json["error"]["tags"])
