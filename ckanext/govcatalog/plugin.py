@@ -1,13 +1,62 @@
-"""Plugin ``govcatalog``: the base of the suite (CLI, validators, translations; the schema lands here)."""
+"""Plugin ``govcatalog``: the metadata standard (มสพร.1/2566) and the one classification policy.
+
+- the scheming schema in schemas/ (five dataset types, category and classification), validated
+  on the server by logic/validators.py;
+- who sees metadata and files: policy.py, applied through auth functions, permission labels
+  (search), resource hiding in package_show and package_search, and the search index document.
+"""
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.lib.plugins import DefaultTranslation
+from ckan import model
+from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
+
+from . import access, hiding, policy
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
 @tk.blanket.cli
 @tk.blanket.validators
-class GovcatalogPlugin(DefaultTranslation, p.SingletonPlugin):
-    # Thai and English catalogs in ckanext/govcatalog/i18n (domain ckanext-govcatalog)
-    p.implements(p.ITranslation)
+@tk.blanket.auth_functions
+class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonPlugin):
+    p.implements(p.ITranslation)  # Thai and English catalogs in i18n/ (domain ckanext-govcatalog)
+    p.implements(p.IConfigurer)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IPackageController, inherit=True)
+
+    # IConfigurer: scheming reads these in its own update_config, so this plugin is listed first
+    def update_config(self, config: Any) -> None:
+        config.setdefault("scheming.dataset_schemas", (SCHEMAS / "dataset.yaml").as_uri())
+        config.setdefault(
+            "scheming.presets",
+            "ckanext.scheming:presets.json " + (SCHEMAS / "presets.yaml").as_uri(),
+        )
+        tk.add_template_directory(config, "templates")
+
+    # IPermissionLabels: search shows a dataset to exactly the users the policy lets see it
+    def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:
+        return policy.dataset_labels(access.dataset_facts(dataset_obj))
+
+    def get_user_dataset_labels(self, user_obj: model.User | None) -> list[str]:
+        return policy.user_labels(access.user_facts(user_obj))
+
+    # IPackageController
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return hiding.strip_index_document(pkg_dict)
+
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        if context.get("ignore_auth"):  # the system itself (indexing, jobs) sees everything
+            return
+        hiding.withhold_for(pkg_dict, access.user_facts(access.user_from_context(context)))
+
+    def after_dataset_search(self, search_results: dict[str, Any], search_params: Any) -> dict[str, Any]:
+        user = access.user_facts(access.current_user())
+        search_results["results"] = [
+            hiding.sanitize_search_result(r, user) if isinstance(r, dict) else r for r in search_results["results"]
+        ]
+        return search_results

@@ -24,6 +24,8 @@ def search_names(**params) -> list[str]:
 
 
 def extras(**values: str) -> list[dict[str, str]]:
+    """Extras of an open (เปิดเผย) dataset, plus the given ones."""
+    values.setdefault("data_classification", "เปิดเผย")
     return [{"key": k, "value": v} for k, v in values.items()]
 
 
@@ -45,7 +47,7 @@ def catalog():
             name="registry", title="การทะเบียนราษฎร", notes="จำนวนการแจ้งเกิดและแจ้งตาย",
             owner_org=stats["id"], tags=[{"name": "ทะเบียน"}], license_id="cc-by",
             resources=[{"url": "http://127.0.0.1/r.xlsx", "format": "XLSX"}],
-            extras=extras(data_category="ข้อมูลส่วนบุคคล", data_type="ข้อมูลระเบียน"),
+            extras=extras(data_category="ข้อมูลส่วนบุคคล", data_type="ข้อมูลระเบียน", data_classification="ลับ"),
         ),
         "tables": factories.Dataset(
             name="tables", title="ตารางสถิติการท่องเที่ยว", notes="ตารางสรุปจำนวนนักท่องเที่ยว",

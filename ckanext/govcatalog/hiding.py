@@ -1,0 +1,60 @@
+"""Take out of package dicts, search results and index documents what the policy withholds."""
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+import ckan.model as model
+
+from . import access, policy
+
+# Set on a dataset whose resources are withheld from the viewer; pages show "ไม่แสดงไฟล์ข้อมูลและทรัพยากร".
+RESOURCES_HIDDEN = "govcatalog_resources_hidden"
+# Index fields that carry resource content (names, links, descriptions).
+RESOURCE_INDEX_FIELDS = ("res_url", "res_name", "res_description", "urls")
+RESOURCE_INDEX_PREFIXES = ("res_extras_",)
+SEARCH_BLOBS = ("data_dict", "validated_data_dict")
+
+
+def hide_resources(package: dict[str, Any]) -> dict[str, Any]:
+    """The same dict without its resources, marked so that pages can say why."""
+    package["resources"] = []
+    package["num_resources"] = 0
+    package[RESOURCES_HIDDEN] = True
+    return package
+
+
+def withhold_for(package: dict[str, Any], user: policy.UserFacts) -> dict[str, Any]:
+    if not policy.may_see_resources(access.dataset_facts(package), user):
+        hide_resources(package)
+    return package
+
+
+def strip_index_document(document: dict[str, Any]) -> dict[str, Any]:
+    """Resource text stays out of the index unless the files are open to everyone, so that a
+    search (or a ``fl`` request) cannot reveal what the dataset page hides."""
+    facts = access.dataset_facts(document)
+    if policy.effective_level(facts.level) == policy.OPEN:
+        return document
+    for key in list(document):
+        if key in RESOURCE_INDEX_FIELDS or key.startswith(RESOURCE_INDEX_PREFIXES):
+            del document[key]
+    return document
+
+
+def sanitize_search_result(result: dict[str, Any], user: policy.UserFacts) -> dict[str, Any]:
+    """A package_search result, full dict or ``fl`` fields, with withheld resources removed."""
+    package = _package_of(result)
+    if package is None or policy.may_see_resources(access.dataset_facts(package), user):
+        return result
+    if "resources" in result:
+        hide_resources(result)
+    for blob in SEARCH_BLOBS:
+        if isinstance(result.get(blob), str):
+            result[blob] = json.dumps(hide_resources(json.loads(result[blob])))
+    return result
+
+
+def _package_of(result: dict[str, Any]) -> Optional[model.Package]:
+    reference = result.get("id") or result.get("name")
+    return model.Package.get(reference) if reference else None

@@ -1,0 +1,55 @@
+"""Auth functions of the base plugin: the classification policy decides who reads what."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthResult, Context, DataDict
+
+from ckanext.govcatalog import access, policy
+
+__all__ = ["package_show", "resource_show"]
+
+
+def _package(context: Context, data_dict: DataDict) -> model.Package | None:
+    package = context.get("package")
+    if isinstance(package, model.Package):
+        return package
+    reference = data_dict.get("id") or data_dict.get("name")
+    return model.Package.get(reference) if reference else None
+
+
+def _resource_package(context: Context, data_dict: DataDict) -> model.Package | None:
+    resource = context.get("resource")
+    if not isinstance(resource, model.Resource):
+        resource = model.Resource.get(data_dict.get("id")) if data_dict.get("id") else None
+    return resource.package if resource is not None else None
+
+
+def _deny(message: str) -> AuthResult:
+    return {"success": False, "msg": message}
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def package_show(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    package = _package(context, data_dict)
+    if package is None:
+        return next_auth(context, data_dict)
+    user = access.user_facts(access.user_from_context(context))
+    if policy.may_see_metadata(access.dataset_facts(package), user):
+        return {"success": True}
+    return _deny(tk._("You are not allowed to see this dataset"))
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def resource_show(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    package = _resource_package(context, data_dict)
+    if package is None:
+        return next_auth(context, data_dict)
+    user = access.user_facts(access.user_from_context(context))
+    if policy.may_see_resources(access.dataset_facts(package), user):
+        return {"success": True}
+    return _deny(tk._("The files of this dataset are not disclosed"))

@@ -1,0 +1,180 @@
+"""The one classification policy: who sees a dataset's metadata and files, and where it may go.
+
+Plain functions over plain facts, no CKAN imports: every surface (auth functions, permission
+labels, resource hiding, search, DCAT, harvest, sync) asks these functions, through
+``ckanext.govcatalog.access`` which turns CKAN objects into the facts below.
+
+The rules (มสพร.1/2566 and the government data-classification guideline):
+- เปิดเผย (open): once published, anyone sees the metadata and the files.
+- ชั้นเผยแพร่ภายในองค์กร, ลับ, ลับมาก: once published, listed with metadata only ("ไม่แสดงไฟล์ข้อมูล
+  และทรัพยากร"); the files reach only members of the owning organization.
+- ลับที่สุด (top secret): seen only by the owning organization's admins, its approvers, the creator
+  and sysadmins; never listed publicly and never leaves the catalog.
+- Before publication nothing is disclosed: only the owning organization's members (and for top
+  secret, only the people above) see it.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Optional
+
+OPEN = "เปิดเผย"
+INTERNAL = "ชั้นเผยแพร่ภายในองค์กร"
+CONFIDENTIAL = "ลับ"
+SECRET = "ลับมาก"
+TOP_SECRET = "ลับที่สุด"
+LEVELS = (OPEN, INTERNAL, CONFIDENTIAL, SECRET, TOP_SECRET)
+
+PUBLIC_DATA = "ข้อมูลสาธารณะ"
+INTERNAL_DATA = "ข้อมูลใช้ภายใน"
+PERSONAL_DATA = "ข้อมูลส่วนบุคคล"
+SECURITY_DATA = "ข้อมูลความมั่นคง"
+OFFICIAL_SECRET_DATA = "ข้อมูลความลับทางราชการ"
+CATEGORIES = (PUBLIC_DATA, INTERNAL_DATA, PERSONAL_DATA, SECURITY_DATA, OFFICIAL_SECRET_DATA)
+
+# Category -> the classification levels the guideline allows for it.
+ALLOWED_LEVELS: dict[str, tuple[str, ...]] = {
+    PUBLIC_DATA: (OPEN,),
+    INTERNAL_DATA: (INTERNAL,),
+    PERSONAL_DATA: (INTERNAL, CONFIDENTIAL, SECRET),
+    OFFICIAL_SECRET_DATA: (CONFIDENTIAL, SECRET, TOP_SECRET),
+    SECURITY_DATA: (CONFIDENTIAL, SECRET, TOP_SECRET),
+}
+
+# What public data gets when the editor leaves these empty.
+PUBLIC_ACCESS_CONDITION = "ไม่มีการจำกัดการเข้าถึงข้อมูล"
+
+PUBLISHED = "published"
+ORG_ROLES_THAT_SEE_TOP_SECRET = frozenset({"admin"})
+
+
+class Disclosure(enum.Enum):
+    """What may leave the catalog for the national Government Data Catalog."""
+
+    NONE = "none"
+    METADATA_ONLY = "metadata_only"
+    WITH_FILES = "with_files"
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    owner_org: Optional[str]
+    level: Optional[str]
+    creator_user_id: Optional[str] = None
+    # published: approved and disclosed. Anything else (draft, pending, rejected, withdrawn,
+    # private, deleted) is not disclosed.
+    workflow_state: str = PUBLISHED
+    category: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    id: Optional[str] = None  # None: anonymous
+    sysadmin: bool = False
+    roles: dict[str, str] = field(default_factory=dict)  # organization id -> admin|editor|member
+    approver_of: frozenset[str] = frozenset()
+
+    def role_in(self, organization_id: Optional[str]) -> Optional[str]:
+        return self.roles.get(organization_id) if organization_id else None
+
+
+ANONYMOUS = UserFacts()
+
+
+def effective_level(level: Optional[str]) -> str:
+    """An unknown or missing level is treated as restricted (files inside the organization only)."""
+    return level if level in LEVELS else INTERNAL
+
+
+def category_allows(category: Optional[str], level: Optional[str]) -> bool:
+    return level in ALLOWED_LEVELS.get(category or "", ())
+
+
+def is_disclosed(dataset: DatasetFacts) -> bool:
+    return dataset.workflow_state == PUBLISHED
+
+
+def is_top_secret(dataset: DatasetFacts) -> bool:
+    return effective_level(dataset.level) == TOP_SECRET
+
+
+def is_top_secret_insider(dataset: DatasetFacts, user: UserFacts) -> bool:
+    """The people who may see a top-secret dataset at all."""
+    return (
+        user.sysadmin
+        or (user.id is not None and user.id == dataset.creator_user_id)
+        or user.role_in(dataset.owner_org) in ORG_ROLES_THAT_SEE_TOP_SECRET
+        or (dataset.owner_org is not None and dataset.owner_org in user.approver_of)
+    )
+
+
+def is_organization_insider(dataset: DatasetFacts, user: UserFacts) -> bool:
+    """Members of the owning organization (any role), its approvers, the creator, sysadmins."""
+    return (
+        user.sysadmin
+        or (user.id is not None and user.id == dataset.creator_user_id)
+        or user.role_in(dataset.owner_org) is not None
+        or (dataset.owner_org is not None and dataset.owner_org in user.approver_of)
+    )
+
+
+def may_see_metadata(dataset: DatasetFacts, user: UserFacts) -> bool:
+    if is_top_secret(dataset):
+        return is_top_secret_insider(dataset, user)
+    if is_disclosed(dataset):
+        return True
+    return is_organization_insider(dataset, user)
+
+
+def may_see_resources(dataset: DatasetFacts, user: UserFacts) -> bool:
+    """Whether the user sees the dataset's resources and may download its files."""
+    if not may_see_metadata(dataset, user):
+        return False
+    if is_disclosed(dataset) and effective_level(dataset.level) == OPEN:
+        return True
+    return is_organization_insider(dataset, user)
+
+
+def may_be_listed_publicly(dataset: DatasetFacts) -> bool:
+    """Whether anonymous visitors find it in search and lists (with or without files)."""
+    return is_disclosed(dataset) and not is_top_secret(dataset)
+
+
+def gd_catalog_disclosure(dataset: DatasetFacts) -> Disclosure:
+    """What may be sent to the Government Data Catalog: open data with files, shared data as metadata."""
+    if not may_be_listed_publicly(dataset):
+        return Disclosure.NONE
+    if effective_level(dataset.level) == OPEN:
+        return Disclosure.WITH_FILES
+    return Disclosure.METADATA_ONLY
+
+
+def may_send_to_data_go_th(dataset: DatasetFacts) -> bool:
+    """data.go.th publishes open data only."""
+    return gd_catalog_disclosure(dataset) is Disclosure.WITH_FILES
+
+
+# --- permission labels: how search applies the same rules ----------------------------------
+
+def dataset_labels(dataset: DatasetFacts) -> list[str]:
+    """Search labels of a dataset; a user finds it when they share one label (see user_labels)."""
+    creator = [f"creator-{dataset.creator_user_id}"] if dataset.creator_user_id else []
+    if is_top_secret(dataset):
+        return [f"topsecret-{dataset.owner_org}"] + creator if dataset.owner_org else creator
+    if is_disclosed(dataset):
+        return ["public"]
+    return [f"member-{dataset.owner_org}"] + creator if dataset.owner_org else creator
+
+
+def user_labels(user: UserFacts) -> list[str]:
+    labels = ["public"]
+    if user.id is not None:
+        labels.append(f"creator-{user.id}")
+    for organization_id, role in sorted(user.roles.items()):
+        labels.append(f"member-{organization_id}")
+        if role in ORG_ROLES_THAT_SEE_TOP_SECRET:
+            labels.append(f"topsecret-{organization_id}")
+    for organization_id in sorted(user.approver_of):
+        labels.extend([f"member-{organization_id}", f"topsecret-{organization_id}"])
+    return list(dict.fromkeys(labels))

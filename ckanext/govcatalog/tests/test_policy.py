@@ -1,0 +1,139 @@
+"""The classification policy as plain functions (no CKAN needed)."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ckanext.govcatalog import policy
+from ckanext.govcatalog.policy import (
+    CONFIDENTIAL, INTERNAL, OPEN, SECRET, TOP_SECRET, DatasetFacts, Disclosure, UserFacts,
+)
+
+ORG, OTHER_ORG = "org-1", "org-2"
+CREATOR = "user-creator"
+
+
+def dataset(level: str | None, state: str = policy.PUBLISHED, owner: str = ORG) -> DatasetFacts:
+    return DatasetFacts(owner_org=owner, level=level, creator_user_id=CREATOR, workflow_state=state)
+
+
+USERS = {
+    "anonymous": policy.ANONYMOUS,
+    "outsider": UserFacts(id="u-out"),
+    "member": UserFacts(id="u-member", roles={ORG: "member"}),
+    "editor": UserFacts(id="u-editor", roles={ORG: "editor"}),
+    "admin": UserFacts(id="u-admin", roles={ORG: "admin"}),
+    "other_org_admin": UserFacts(id="u-oadmin", roles={OTHER_ORG: "admin"}),
+    "approver": UserFacts(id="u-approver", approver_of=frozenset({ORG})),
+    "other_approver": UserFacts(id="u-oappr", approver_of=frozenset({OTHER_ORG})),
+    "creator": UserFacts(id=CREATOR),
+    "sysadmin": UserFacts(id="u-sys", sysadmin=True),
+}
+
+# (level, published) -> users who may see metadata, users who may see files
+EXPECTED = {
+    (OPEN, True): (set(USERS), set(USERS)),
+    **{
+        (level, True): (set(USERS), {"member", "editor", "admin", "approver", "creator", "sysadmin"})
+        for level in (INTERNAL, CONFIDENTIAL, SECRET)
+    },
+    (TOP_SECRET, True): ({"admin", "approver", "creator", "sysadmin"},) * 2,
+    **{
+        (level, False): ({"member", "editor", "admin", "approver", "creator", "sysadmin"},) * 2
+        for level in (OPEN, INTERNAL, CONFIDENTIAL, SECRET)
+    },
+    (TOP_SECRET, False): ({"admin", "approver", "creator", "sysadmin"},) * 2,
+}
+
+
+@pytest.mark.parametrize(("level", "published"), sorted(EXPECTED))
+@pytest.mark.parametrize("user_name", sorted(USERS))
+def test_who_sees_metadata_and_files(level, published, user_name):
+    facts = dataset(level, policy.PUBLISHED if published else "draft")
+    may_see, may_download = EXPECTED[(level, published)]
+    assert policy.may_see_metadata(facts, USERS[user_name]) is (user_name in may_see)
+    assert policy.may_see_resources(facts, USERS[user_name]) is (user_name in may_download)
+
+
+@pytest.mark.parametrize(
+    ("level", "listed", "gd", "data_go_th"),
+    [
+        (OPEN, True, Disclosure.WITH_FILES, True),
+        (INTERNAL, True, Disclosure.METADATA_ONLY, False),
+        (CONFIDENTIAL, True, Disclosure.METADATA_ONLY, False),
+        (SECRET, True, Disclosure.METADATA_ONLY, False),
+        (TOP_SECRET, False, Disclosure.NONE, False),
+    ],
+)
+def test_what_leaves_the_catalog(level, listed, gd, data_go_th):
+    facts = dataset(level)
+    assert policy.may_be_listed_publicly(facts) is listed
+    assert policy.gd_catalog_disclosure(facts) is gd
+    assert policy.may_send_to_data_go_th(facts) is data_go_th
+
+
+@pytest.mark.parametrize("state", ["draft", "pending", "rejected", "withdrawn", "private", "deleted"])
+def test_nothing_leaves_before_publication(state):
+    facts = dataset(OPEN, state)
+    assert not policy.may_be_listed_publicly(facts)
+    assert policy.gd_catalog_disclosure(facts) is Disclosure.NONE
+    assert not policy.may_see_metadata(facts, policy.ANONYMOUS)
+
+
+def test_unknown_level_is_treated_as_restricted():
+    facts = dataset(None)
+    assert policy.may_see_metadata(facts, policy.ANONYMOUS)
+    assert not policy.may_see_resources(facts, policy.ANONYMOUS)
+    assert policy.gd_catalog_disclosure(dataset("garbage")) is Disclosure.METADATA_ONLY
+
+
+@pytest.mark.parametrize(
+    ("category", "level", "allowed"),
+    [
+        ("ข้อมูลสาธารณะ", OPEN, True),
+        ("ข้อมูลสาธารณะ", INTERNAL, False),
+        ("ข้อมูลใช้ภายใน", INTERNAL, True),
+        ("ข้อมูลใช้ภายใน", OPEN, False),
+        ("ข้อมูลส่วนบุคคล", SECRET, True),
+        ("ข้อมูลส่วนบุคคล", TOP_SECRET, False),
+        ("ข้อมูลความลับทางราชการ", TOP_SECRET, True),
+        ("ข้อมูลความลับทางราชการ", INTERNAL, False),
+        ("ข้อมูลความมั่นคง", CONFIDENTIAL, True),
+        ("ข้อมูลความมั่นคง", OPEN, False),
+        (None, OPEN, False),
+        ("ข้อมูลสาธารณะ", None, False),
+    ],
+)
+def test_category_to_classification_matrix(category, level, allowed):
+    assert policy.category_allows(category, level) is allowed
+
+
+datasets = st.builds(
+    DatasetFacts,
+    owner_org=st.sampled_from([ORG, OTHER_ORG, None]),
+    level=st.sampled_from([*policy.LEVELS, None, "x"]),
+    creator_user_id=st.sampled_from([CREATOR, None, "u-1"]),
+    workflow_state=st.sampled_from([policy.PUBLISHED, "draft", "pending", "private"]),
+)
+users = st.builds(
+    UserFacts,
+    id=st.sampled_from([None, CREATOR, "u-1", "u-2"]),
+    roles=st.dictionaries(st.sampled_from([ORG, OTHER_ORG]), st.sampled_from(["admin", "editor", "member"])),
+    approver_of=st.frozensets(st.sampled_from([ORG, OTHER_ORG])),
+)
+
+
+@given(datasets, users)
+def test_search_labels_agree_with_may_see_metadata(dataset_facts, user):
+    """Search (permission labels) and the dataset page (auth) must never disagree."""
+    if user.id is None:
+        user = policy.ANONYMOUS  # anonymous users hold no roles
+    shares_label = bool(set(policy.dataset_labels(dataset_facts)) & set(policy.user_labels(user)))
+    assert shares_label is policy.may_see_metadata(dataset_facts, user)
+
+
+@given(datasets, users)
+def test_files_never_reach_someone_who_cannot_see_the_metadata(dataset_facts, user):
+    if policy.may_see_resources(dataset_facts, user):
+        assert policy.may_see_metadata(dataset_facts, user)
