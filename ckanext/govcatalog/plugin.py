@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import ckan.plugins as p
@@ -17,25 +16,20 @@ from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
 
 from . import access, hiding, policy
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-
 
 @tk.blanket.cli
 @tk.blanket.validators
 @tk.blanket.auth_functions
+@tk.blanket.helpers
 class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonPlugin):
     p.implements(p.ITranslation)  # Thai and English catalogs in i18n/ (domain ckanext-govcatalog)
     p.implements(p.IConfigurer)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
 
-    # IConfigurer: scheming reads these in its own update_config, so this plugin is listed first
+    # IConfigurer (the schema itself is named in the config: scheming.dataset_schemas, see
+    # deploy/ckan-settings.ini, because scheming reads it before this plugin's update_config runs)
     def update_config(self, config: Any) -> None:
-        config.setdefault("scheming.dataset_schemas", (SCHEMAS / "dataset.yaml").as_uri())
-        config.setdefault(
-            "scheming.presets",
-            "ckanext.scheming:presets.json " + (SCHEMAS / "presets.yaml").as_uri(),
-        )
         tk.add_template_directory(config, "templates")
 
     # IPermissionLabels: search shows a dataset to exactly the users the policy lets see it

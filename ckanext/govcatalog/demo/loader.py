@@ -15,7 +15,6 @@ import ckan.plugins.toolkit as tk
 
 HERE = Path(__file__).parent
 ROLES = ("admin", "editor", "member")
-TOP_SECRET = "ลับที่สุด"
 
 
 @dataclass
@@ -65,21 +64,8 @@ def ensure_organization(org: dict[str, Any], report: DemoReport) -> None:
 
 
 def as_package_dict(dataset: dict[str, Any]) -> dict[str, Any]:
-    """The demo record as package_create takes it: standard fields as is, the rest as extras.
-
-    Extras are where the metadata schema stores its fields too, so the schema drops in unchanged.
-    """
-    core = {"name", "title", "owner_org", "notes", "maintainer", "maintainer_email", "tags",
-            "resources", "license_id", "url", "private", "author", "author_email", "version"}
-    package = {k: v for k, v in dataset.items() if k in core}
-    extras = {k: v for k, v in dataset.items() if k not in core}
-    package["extras"] = [
-        {"key": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, list) else str(v)}
-        for k, v in sorted(extras.items())
-    ]
-    # Top-secret entries never leave the organization (the full policy comes with the schema).
-    package.setdefault("private", dataset.get("data_classification") == TOP_SECRET)
-    return package
+    """The demo record as package_create takes it with the schema: every field at the top level."""
+    return dict(dataset, private=False)
 
 
 def load_demo() -> DemoReport:

@@ -20,6 +20,7 @@ from ckanext.govcatalog import policy, vocabulary
 
 __all__ = [
     "tag_name_validator",
+    "tag_string_convert",
     "govcatalog_only_for_groups",
     "govcatalog_other_companion",
     "govcatalog_classification_allowed",
@@ -60,6 +61,19 @@ def tag_name_validator(value: Any, context: Any) -> Any:
                  'underscores ("_") or dots (".")') % value
         )
     return value
+
+
+def tag_string_convert(key: tuple, data: dict, errors: dict, context: Any) -> None:
+    """Replaces CKAN's converter of the same name, which calls CKAN's own tag_name_validator
+    directly: tags typed in the form ("ประชากร, จังหวัด") are checked by the Thai-aware rule."""
+    value = data[key]
+    tags = [t.strip() for t in value.split(",") if t.strip()] if isinstance(value, str) else list(value)
+    next_index = max([int(k[1]) for k in data if len(k) == 3 and k[0] == "tags"] + [-1]) + 1
+    for offset, tag in enumerate(tags):
+        data[("tags", next_index + offset, "name")] = tag
+    for tag in tags:
+        tk.get_validator("tag_length_validator")(tag, context)
+        tag_name_validator(tag, context)
 
 
 # --- helpers --------------------------------------------------------------------------------

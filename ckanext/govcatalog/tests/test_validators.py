@@ -19,12 +19,14 @@ def test_punctuation_is_rejected(tag):
     assert not is_valid_tag_name(tag)
 
 
+@pytest.mark.ckan_config("ckan.plugins", "govcatalog activity")
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 def test_dataset_with_thai_tags_is_created():
     dataset = factories.Dataset(owner_org=factories.Organization()["id"], tags=[{"name": "ทะเบียน"}, {"name": "สุขภาพ"}])
     assert {t["name"] for t in dataset["tags"]} == {"ทะเบียน", "สุขภาพ"}
 
 
+@pytest.mark.ckan_config("ckan.plugins", "govcatalog activity")
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 def test_bad_tag_is_a_validation_error():
     with pytest.raises(tk.ValidationError) as error:
@@ -32,6 +34,7 @@ def test_bad_tag_is_a_validation_error():
     assert "tags" in error.value.error_dict
 
 
+@pytest.mark.ckan_config("ckan.plugins", "govcatalog activity")
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 def test_tag_error_is_translated_to_thai(app):
     user = factories.UserWithToken()

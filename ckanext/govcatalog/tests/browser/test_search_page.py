@@ -7,7 +7,10 @@ from ckan.tests import factories
 
 from .conftest import screenshot
 
-pytestmark = [pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")]
+pytestmark = [
+    pytest.mark.ckan_config("ckan.plugins", "govcatalog_search govcatalog activity"),
+    pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
+]
 
 
 @pytest.fixture

@@ -10,7 +10,11 @@ import ckan.lib.search as search
 from ckan import model
 from ckan.tests import factories, helpers
 
-pytestmark = [pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")]
+# The search contract, without the metadata schema (its required fields are tested elsewhere).
+pytestmark = [
+    pytest.mark.ckan_config("ckan.plugins", "govcatalog_search govcatalog activity"),
+    pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
+]
 
 
 def act(action: str, **data):
