@@ -88,7 +88,9 @@ def effective_level(level: Optional[str]) -> str:
 
 
 def category_allows(category: Optional[str], level: Optional[str]) -> bool:
-    return level in ALLOWED_LEVELS.get(category or "", ())
+    if not isinstance(category, str) or not isinstance(level, str):
+        return False
+    return level in ALLOWED_LEVELS.get(category, ())
 
 
 def is_disclosed(dataset: DatasetFacts) -> bool:

@@ -9,7 +9,7 @@ from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.govcatalog import access, policy
 
-__all__ = ["package_show", "resource_show"]
+__all__ = ["package_show", "resource_show", "package_create", "package_update"]
 
 
 def _package(context: Context, data_dict: DataDict) -> model.Package | None:
@@ -53,3 +53,22 @@ def resource_show(next_auth: Any, context: Context, data_dict: DataDict) -> Auth
     if policy.may_see_resources(access.dataset_facts(package), user):
         return {"success": True}
     return _deny(tk._("The files of this dataset are not disclosed"))
+
+
+def _owner_org_as_text(data_dict: DataDict) -> DataDict:
+    """Core auth looks the organization up with the raw value; a number or a list there is an SQL
+    error (HTTP 500). Its text form gives the same answer for real ids and a clean refusal otherwise."""
+    owner_org = data_dict.get("owner_org")
+    if owner_org is None or isinstance(owner_org, str):
+        return data_dict
+    return dict(data_dict, owner_org=str(owner_org))
+
+
+@tk.chained_auth_function
+def package_create(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    return next_auth(context, _owner_org_as_text(data_dict or {}))
+
+
+@tk.chained_auth_function
+def package_update(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    return next_auth(context, _owner_org_as_text(data_dict or {}))

@@ -67,7 +67,12 @@ def tag_string_convert(key: tuple, data: dict, errors: dict, context: Any) -> No
     """Replaces CKAN's converter of the same name, which calls CKAN's own tag_name_validator
     directly: tags typed in the form ("ประชากร, จังหวัด") are checked by the Thai-aware rule."""
     value = data[key]
-    tags = [t.strip() for t in value.split(",") if t.strip()] if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        tags = [t.strip() for t in value.split(",") if t.strip()]
+    elif isinstance(value, list) and all(isinstance(t, str) for t in value):
+        tags = value
+    else:
+        raise tk.Invalid(tk._("Tags must be text, separated by commas"))
     next_index = max([int(k[1]) for k in data if len(k) == 3 and k[0] == "tags"] + [-1]) + 1
     for offset, tag in enumerate(tags):
         data[("tags", next_index + offset, "name")] = tag
@@ -145,7 +150,8 @@ def govcatalog_other_companion(field: dict[str, Any], schema: dict[str, Any]) ->
 def govcatalog_classification_allowed(key: tuple, data: dict, errors: dict, context: Any) -> None:
     category = data.get(("data_category",))
     level = data.get(key)
-    if _is_empty(category) or _is_empty(level) or category not in policy.ALLOWED_LEVELS:
+    # anything but a known category is reported by data_category's own validators
+    if not isinstance(category, str) or not isinstance(level, str) or category not in policy.ALLOWED_LEVELS:
         return
     if not policy.category_allows(category, level):
         allowed = ", ".join(policy.ALLOWED_LEVELS[category])
