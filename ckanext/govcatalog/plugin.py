@@ -14,7 +14,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
 
-from . import access, hiding, policy
+from . import access, facets, hiding, policy
 
 
 @tk.blanket.cli
@@ -26,6 +26,7 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
     p.implements(p.IConfigurer)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
 
     # IConfigurer (the schema itself is named in the config: scheming.dataset_schemas, see
     # deploy/ckan-settings.ini, because scheming reads it before this plugin's update_config runs)
@@ -41,7 +42,7 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
-        return hiding.strip_index_document(pkg_dict)
+        return hiding.strip_index_document(facets.decode_json_lists(pkg_dict))
 
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
         if context.get("ignore_auth"):  # the system itself (indexing, jobs) sees everything
@@ -53,4 +54,13 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
         search_results["results"] = [
             hiding.sanitize_search_result(r, user) if isinstance(r, dict) else r for r in search_results["results"]
         ]
+        facets.label_facet_items(search_results.get("search_facets") or {})
         return search_results
+
+    # IFacets
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        return facets.add_vocabulary_facets(facets_dict)
+
+    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
+                            package_type: str | None) -> dict[str, Any]:
+        return facets.add_vocabulary_facets(facets_dict)

@@ -80,17 +80,23 @@ class IndexRow:
     lexemes_by_weight: dict[str, list[str]]
     word_text: str
     permission_labels: list[str]
+    state: str
+    capacity: str
+    dataset_type: str
     metadata_modified: Optional[str]
     blobs: dict[str, Optional[str]] = field(default_factory=dict)
 
 
 def build_row(solr_doc: dict[str, Any]) -> IndexRow:
     doc = {k: v for k, v in solr_doc.items() if k not in BLOB_FIELDS}
-    terms = {k: as_strings(v) for k, v in doc.items()}
-    terms = {k: v for k, v in terms.items() if v}
+    values = {k: as_strings(v) for k, v in doc.items()}
+    values = {k: v for k, v in values.items() if v}
     field_lexemes = {
-        k: list(dict.fromkeys(thai.index_lexemes(" ".join(v)))) for k, v in terms.items() if is_text_field(k)
+        k: list(dict.fromkeys(thai.index_lexemes(" ".join(v)))) for k, v in values.items() if is_text_field(k)
     }
+    # Text fields are matched through their lexemes; in ``terms`` they only mark that the field
+    # exists, which keeps the rows that filters and facets read small.
+    terms = {k: [] if is_text_field(k) else v for k, v in values.items()}
     d_fields = [k for k in doc if k in WEIGHT_D_FIELDS or k.startswith(WEIGHT_D_PREFIXES)]
     weighted_text = {
         "A": _text_of(doc, ["title"]) + "\n" + _name_words(str(doc.get("name") or "")),
@@ -111,6 +117,9 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
         # Fields are separated by a marker so that a phrase never spans two fields.
         word_text=" " + " | ".join(" ".join(ws) for ws in words_in_order) + " ",
         permission_labels=as_strings(solr_doc.get("permission_labels")),
+        state=str(solr_doc.get("state") or ""),
+        capacity=str(solr_doc.get("capacity") or ""),
+        dataset_type=str(solr_doc.get("dataset_type") or ""),
         metadata_modified=modified,
         blobs={k: solr_doc.get(k) for k in BLOB_FIELDS},
     )
@@ -119,18 +128,22 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
 UPSERT_SQL = sa.text(
     f"""
     INSERT INTO {TABLE} (id, site_id, name, doc, terms, field_lexemes, tsv, word_text,
-                         permission_labels, metadata_modified, data_dict, validated_data_dict, indexed_at)
+                         permission_labels, state, capacity, dataset_type, metadata_modified, data_dict,
+                         validated_data_dict, indexed_at)
     VALUES (:id, :site_id, :name, CAST(:doc AS jsonb), CAST(:terms AS jsonb), CAST(:field_lexemes AS jsonb),
             setweight(array_to_tsvector(CAST(:lex_a AS text[])), 'A')
             || setweight(array_to_tsvector(CAST(:lex_b AS text[])), 'B')
             || setweight(array_to_tsvector(CAST(:lex_c AS text[])), 'C')
             || setweight(array_to_tsvector(CAST(:lex_d AS text[])), 'D'),
-            :word_text, CAST(:labels AS text[]), CAST(:modified AS timestamptz), :data_dict,
+            :word_text, CAST(:labels AS text[]), :state, :capacity, :dataset_type,
+            CAST(:modified AS timestamptz), :data_dict,
             :validated_data_dict, now())
     ON CONFLICT (id) DO UPDATE SET
         site_id = EXCLUDED.site_id, name = EXCLUDED.name, doc = EXCLUDED.doc, terms = EXCLUDED.terms,
         field_lexemes = EXCLUDED.field_lexemes, tsv = EXCLUDED.tsv, word_text = EXCLUDED.word_text,
-        permission_labels = EXCLUDED.permission_labels, metadata_modified = EXCLUDED.metadata_modified,
+        permission_labels = EXCLUDED.permission_labels, state = EXCLUDED.state,
+        capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,
+        metadata_modified = EXCLUDED.metadata_modified,
         data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict,
         indexed_at = now()
     """
@@ -151,6 +164,9 @@ def upsert_params(row: IndexRow) -> dict[str, Any]:
         "lex_d": row.lexemes_by_weight["D"],
         "word_text": row.word_text,
         "labels": row.permission_labels,
+        "state": row.state,
+        "capacity": row.capacity,
+        "dataset_type": row.dataset_type,
         "modified": row.metadata_modified,
         "data_dict": row.blobs.get("data_dict"),
         "validated_data_dict": row.blobs.get("validated_data_dict"),

@@ -20,6 +20,9 @@ TEXT_FIELDS = frozenset({"title", "notes", "res_name", "res_description", "autho
 TEXT_FIELD_PREFIXES = ("extras_", "res_extras_")
 FREE_TEXT_FIELDS = frozenset({"text", "_text_"})
 NUMERIC_FIELDS = frozenset({"num_resources", "num_tags", "views_total", "views_recent"})
+# Fields every search filters on, kept as columns so that the planner has real statistics.
+COLUMN_FIELDS = {"site_id": "d.site_id", "state": "d.state", "capacity": "d.capacity",
+                 "dataset_type": "d.dataset_type"}
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _FIELD_NAME = re.compile(r"^[\w.\-]+$")
 
@@ -89,6 +92,10 @@ class SqlCompiler:
         _check_field(name)
         if is_text_field(name):
             return self._text_field(name, term)
+        if name in COLUMN_FIELDS and not term.prefix:
+            return f"({COLUMN_FIELDS[name]} = {self.bind(term.value)})"
+        if name == "permission_labels" and not term.prefix:
+            return f"({self.bind(term.value)} = ANY(d.permission_labels))"
         if term.prefix:
             return (
                 "EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.terms -> "
