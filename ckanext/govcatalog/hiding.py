@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
+import sqlalchemy as sa
+
 import ckan.model as model
 
 from . import access, policy
@@ -53,6 +55,13 @@ def sanitize_search_result(result: dict[str, Any], user: policy.UserFacts) -> di
         if isinstance(result.get(blob), str):
             result[blob] = json.dumps(hide_resources(json.loads(result[blob])))
     return result
+
+
+def relabel_activities(package_id: str, labels: list[str]) -> None:
+    model.Session.execute(
+        sa.text("UPDATE activity SET permission_labels = :labels WHERE object_id = :id"),
+        {"labels": labels, "id": package_id},
+    )
 
 
 def _package_of(result: dict[str, Any]) -> Optional[model.Package]:

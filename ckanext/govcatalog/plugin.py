@@ -41,6 +41,13 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
         return policy.user_labels(access.user_facts(user_obj))
 
     # IPackageController
+    def after_dataset_update(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        # Activities keep the labels they were recorded with; a tightened level must hide the
+        # dataset's past activities (user and dashboard streams) at once too.
+        package = model.Package.get(pkg_dict.get("id"))
+        if package is not None and p.plugin_loaded("activity"):
+            hiding.relabel_activities(package.id, self.get_dataset_labels(package))
+
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return hiding.strip_index_document(facets.decode_json_lists(pkg_dict))
 
