@@ -32,6 +32,7 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
     # deploy/ckan-settings.ini, because scheming reads it before this plugin's update_config runs)
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "govcatalog")
 
     # IPermissionLabels: search shows a dataset to exactly the users the policy lets see it
     def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:

@@ -41,14 +41,15 @@ def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> 
 def live_server() -> Iterator[str]:
     """CKAN with test.ini in a subprocess; it reads what the tests commit to the test database."""
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     ckan = str(Path(sys.executable).with_name("ckan"))
     log = open(ROOT / ".run" / "browser-server.log", "w") if (ROOT / ".run").is_dir() else subprocess.DEVNULL
     process = subprocess.Popen(
         [ckan, "-c", str(ROOT / "test.ini"), "run", "--host", "127.0.0.1", "--port", str(port),
          "--disable-reloader"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=dict(os.environ, CKAN_SITE_URL=url),  # redirects must come back to this server
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process)
         yield url
