@@ -1,6 +1,12 @@
 """``ckan govcatalog ...`` commands."""
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
 import click
 
 __all__ = ["govcatalog"]
@@ -27,3 +33,47 @@ def demo(quiet: bool) -> None:
         click.secho("New demo users (passwords are shown only this once):", bold=True)
         for name, password in report.new_passwords.items():
             click.echo(f"  {name:40} {password}")
+
+
+@govcatalog.command(name="import")
+@click.option("--from-api", "api_url", metavar="URL", help="Base URL of the source CKAN (e.g. https://catalog.example.go.th).")
+@click.option("--from-jsonl", "jsonl_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSON-lines dump: one package dict a line.")
+@click.option("--organization", help="Put every dataset in this local organization (default: the source's).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to keep progress for resuming (default: .govcatalog-import-<source>.json).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the per-dataset report as JSON here.")
+def import_(api_url: Optional[str], jsonl_path: Optional[Path], organization: Optional[str],
+            state_path: Optional[Path], report_path: Optional[Path]) -> None:
+    """Import datasets from an existing agency catalog (same field names), validating each one.
+
+    A token for a private source API is read from the GOVCATALOG_IMPORT_TOKEN environment
+    variable (never from the command line, where other users could read it).
+    """
+    from ckanext.govcatalog import importer
+
+    if bool(api_url) == bool(jsonl_path):
+        raise click.UsageError("Give exactly one of --from-api or --from-jsonl")
+    source = api_url or str(jsonl_path)
+    state = importer.ImportState.load(
+        state_path or Path(f".govcatalog-import-{hashlib.sha1(source.encode()).hexdigest()[:10]}.json"))
+    try:
+        total, records = (importer.api_records(api_url, os.environ.get("GOVCATALOG_IMPORT_TOKEN")) if api_url
+                          else importer.jsonl_records(jsonl_path))  # type: ignore[arg-type]
+        run = importer.Importer(state, organization)
+        report = importer.ImportReport()
+        with click.progressbar(records, length=total, label="Importing", show_pos=True) as bar:
+            for record in bar:
+                run.import_one(record, report)
+    except importer.ImportSourceError as error:
+        raise click.ClickException(str(error))
+    if report_path:
+        report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    click.secho(f"created {len(report.created)}, updated {len(report.updated)}, "
+                f"already done {len(report.skipped)}, failed {len(report.failed)}",
+                fg="red" if report.failed else "green")
+    for name, errors in report.failed.items():
+        click.echo(f"  {name}: {json.dumps(errors, ensure_ascii=False)}")
+    if report.failed:
+        raise SystemExit(1)

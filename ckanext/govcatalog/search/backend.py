@@ -293,6 +293,8 @@ class PostgresSolrConnection:
         self.session.flush()
 
     def delete(self, id: str | None = None, q: str | None = None, commit: bool = True, **_: Any) -> None:
+        if not self._table_exists():
+            return  # e.g. `ckan db clean` clears the index after dropping every table
         if id is not None:
             self.session.execute(sa.text(f"DELETE FROM {TABLE} WHERE id = :id"), {"id": id})
         elif q is not None:
@@ -305,6 +307,9 @@ class PostgresSolrConnection:
 
     def commit(self, **_: Any) -> None:
         self.session.commit()
+
+    def _table_exists(self) -> bool:
+        return self.session.execute(sa.text("SELECT to_regclass(:t) IS NOT NULL"), {"t": TABLE}).scalar()
 
     # -- reads --
     def search(self, q: str = "*:*", **params: Any) -> Results:

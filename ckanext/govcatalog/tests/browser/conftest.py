@@ -1,61 +1,23 @@
 """Browser tests: a real CKAN served on 127.0.0.1 from the test database, driven by Debian's Chromium."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[4]
+from ckanext.govcatalog.tests import servers
+
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"CKAN exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/api/3/action/status_show", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("CKAN did not start in time")
-
-
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    """CKAN with test.ini in a subprocess; it reads what the tests commit to the test database."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    ckan = str(Path(sys.executable).with_name("ckan"))
-    log = open(ROOT / ".run" / "browser-server.log", "w") if (ROOT / ".run").is_dir() else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [ckan, "-c", str(ROOT / "test.ini"), "run", "--host", "127.0.0.1", "--port", str(port),
-         "--disable-reloader"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env=dict(os.environ, CKAN_SITE_URL=url),  # redirects must come back to this server
-    )
-    try:
-        _wait_until_up(url, process)
+    """This catalog (test.ini) in a subprocess; it reads what the tests commit to the test database."""
+    with servers.serve(servers.ROOT / "test.ini", servers.free_port(), "browser-server.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")

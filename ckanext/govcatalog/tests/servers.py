@@ -1,0 +1,74 @@
+"""Real CKAN servers on 127.0.0.1 for tests: the test catalog itself, or a second catalog (a source
+or sync target) with its own database."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[3]
+CKAN = str(Path(sys.executable).with_name("ckan"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"CKAN at {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/api/3/action/status_show", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"CKAN at {url} did not start in time")
+
+
+def ckan_command(ini: Path, *args: str) -> None:
+    subprocess.run([CKAN, "-c", str(ini), *args], cwd=ROOT, check=True, capture_output=True)
+
+
+@contextmanager
+def serve(ini: Path, port: int, log_name: str) -> Iterator[str]:
+    """CKAN with this ini in a subprocess; redirects come back to it (CKAN_SITE_URL)."""
+    url = f"http://127.0.0.1:{port}"
+    log_dir = ROOT / ".run"
+    log = open(log_dir / log_name, "w") if log_dir.is_dir() else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [CKAN, "-c", str(ini), "run", "--host", "127.0.0.1", "--port", str(port), "--disable-reloader"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, CKAN_SITE_URL=url),
+    )
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def second_catalog_ini(directory: Path, test_db_url: str, suffix: str, port: int, plugins: str) -> Path:
+    """An ini for a second catalog: test.ini with its own database (<test db>_<suffix>) and site."""
+    database_url = re.sub(r"/([^/?]+)(\?.*)?$", lambda m: f"/{m.group(1)}_{suffix}{m.group(2) or ''}", test_db_url)
+    ini = directory / f"{suffix}.ini"
+    ini.write_text(
+        "[app:main]\n"
+        f"use = config:{ROOT / 'test.ini'}\n"
+        f"sqlalchemy.url = {database_url}\n"
+        f"ckan.site_id = govcatalog-{suffix}\n"
+        f"ckan.site_url = http://127.0.0.1:{port}\n"
+        f"ckan.plugins = {plugins}\n"
+        "ckan.redis.url = redis://127.0.0.1:6379/3\n"
+    )
+    return ini
