@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -64,6 +64,13 @@ def relabel_activities(package_id: str, labels: list[str]) -> None:
     )
 
 
-def _package_of(result: dict[str, Any]) -> Optional[model.Package]:
+# A full search result (the indexed dataset dict, kept current by every update) holds the facts;
+# an ``fl`` result may not, and then the dataset is read from the database.
+FACT_FIELDS = ("owner_org", "state", "private")
+
+
+def _package_of(result: dict[str, Any]) -> Any:
+    if all(key in result for key in FACT_FIELDS):
+        return result
     reference = result.get("id") or result.get("name")
     return model.Package.get(reference) if reference else None

@@ -27,7 +27,7 @@ from ckan.lib.search.common import SearchError, SearchQueryError
 
 from . import solr_syntax as syn
 from . import thai
-from .sql import SqlCompiler, is_date_field, is_text_field, tsquery_literal, NUMERIC_FIELDS
+from .sql import NUMERIC_FIELDS, SqlCompiler, is_date_field, is_text_field, quote_lexeme, tsquery_literal
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,22 @@ WEIGHT_B_FIELDS = ("tags", "groups")
 WEIGHT_C_FIELDS = ("notes",)
 WEIGHT_D_FIELDS = ("text", "license", "organization", "res_name", "res_description", "maintainer", "author")
 WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
+MAX_POSITION = 16383  # PostgreSQL's limits for tsvector positions
+MAX_POSITIONS_PER_LEXEME = 256
+
+
+def weighted_tsvector(lexemes_by_weight: dict[str, list[str]]) -> str:
+    """tsvector text with positions, so that each lexeme carries its weight (a tsvector without
+    positions cannot hold weights, and ts_rank would then score every match alike)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for weight in ("A", "B", "C", "D"):
+        for lexeme in lexemes_by_weight.get(weight, []):
+            position = min(position + 1, MAX_POSITION)
+            entries = positions.setdefault(lexeme, [])
+            if len(entries) < MAX_POSITIONS_PER_LEXEME:
+                entries.append(f"{position}{weight}")
+    return " ".join(f"{quote_lexeme(lexeme)}:{','.join(entries)}" for lexeme, entries in positions.items())
 
 
 # --- documents -----------------------------------------------------------------
@@ -113,7 +129,7 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
         doc=doc,
         terms=terms,
         field_lexemes=field_lexemes,
-        lexemes_by_weight={w: list(dict.fromkeys(thai.index_lexemes(t))) for w, t in weighted_text.items()},
+        lexemes_by_weight={w: thai.index_lexemes(t) for w, t in weighted_text.items()},
         # Fields are separated by a marker so that a phrase never spans two fields.
         word_text=" " + " | ".join(" ".join(ws) for ws in words_in_order) + " ",
         permission_labels=as_strings(solr_doc.get("permission_labels")),
@@ -131,10 +147,7 @@ UPSERT_SQL = sa.text(
                          permission_labels, state, capacity, dataset_type, metadata_modified, data_dict,
                          validated_data_dict, indexed_at)
     VALUES (:id, :site_id, :name, CAST(:doc AS jsonb), CAST(:terms AS jsonb), CAST(:field_lexemes AS jsonb),
-            setweight(array_to_tsvector(CAST(:lex_a AS text[])), 'A')
-            || setweight(array_to_tsvector(CAST(:lex_b AS text[])), 'B')
-            || setweight(array_to_tsvector(CAST(:lex_c AS text[])), 'C')
-            || setweight(array_to_tsvector(CAST(:lex_d AS text[])), 'D'),
+            CAST(:tsv AS tsvector),
             :word_text, CAST(:labels AS text[]), :state, :capacity, :dataset_type,
             CAST(:modified AS timestamptz), :data_dict,
             :validated_data_dict, now())
@@ -158,10 +171,7 @@ def upsert_params(row: IndexRow) -> dict[str, Any]:
         "doc": json.dumps(row.doc, default=str),
         "terms": json.dumps(row.terms),
         "field_lexemes": json.dumps(row.field_lexemes),
-        "lex_a": row.lexemes_by_weight["A"],
-        "lex_b": row.lexemes_by_weight["B"],
-        "lex_c": row.lexemes_by_weight["C"],
-        "lex_d": row.lexemes_by_weight["D"],
+        "tsv": weighted_tsvector(row.lexemes_by_weight),
         "word_text": row.word_text,
         "labels": row.permission_labels,
         "state": row.state,
@@ -301,9 +311,9 @@ class PostgresSolrConnection:
             compiler = SqlCompiler(now=_now())
             where = compile_query(compiler, q)
             self.session.execute(sa.text(f"DELETE FROM {TABLE} d WHERE {where}"), compiler.params)
-        if commit:
-            # Solr applies a committed delete at once; the CLI (search-index clear) relies on it.
-            self.session.commit()
+        # No commit here even when asked: the delete stays in the caller's transaction (a purge
+        # is committed or rolled back whole). Callers that end without committing (the CLI's
+        # search-index clear) are wrapped by the plugin.
 
     def commit(self, **_: Any) -> None:
         self.session.commit()

@@ -41,6 +41,15 @@ def _no_solr_schema_check(schema_file: Any = None) -> bool:
     return False
 
 
+def _clear_and_commit(package_reference: str) -> None:
+    """``ckan search-index clear <dataset>``: CKAN's own clear() never commits (Solr did)."""
+    import ckan.lib.search as search
+
+    search._govcatalog_clear(package_reference)  # type: ignore[attr-defined]
+    if use_postgres():
+        model.Session.commit()
+
+
 def install() -> None:
     """Route CKAN's search connection through the PostgreSQL backend (idempotent)."""
     import ckan.lib.search as search
@@ -53,6 +62,9 @@ def install() -> None:
         module = sys.modules.get(name)
         if module is not None and getattr(module, "make_connection", None) is not make_connection:
             module.make_connection = make_connection  # type: ignore[attr-defined]
+    if not hasattr(search, "_govcatalog_clear"):
+        search._govcatalog_clear = search.clear  # type: ignore[attr-defined]
+        search.clear = _clear_and_commit  # type: ignore[assignment]
     if not hasattr(search, "_govcatalog_check_solr_schema_version"):
         search._govcatalog_check_solr_schema_version = search.check_solr_schema_version  # type: ignore
     search.check_solr_schema_version = (  # type: ignore[assignment]

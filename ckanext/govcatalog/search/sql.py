@@ -35,10 +35,21 @@ def is_date_field(name: str) -> bool:
     return name in ("metadata_modified", "metadata_created", "indexed_ts") or name.endswith("_date")
 
 
+def quote_lexeme(lexeme: str) -> str:
+    """A lexeme quoted for tsquery/tsvector text, so PostgreSQL does not re-parse it."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def tsquery_literal(lexeme: str, prefix: bool = False) -> str:
-    """One lexeme as tsquery text: quoted, so PostgreSQL does not re-parse it."""
-    escaped = lexeme.replace("\\", "\\\\").replace("'", "''")
-    return f"'{escaped}'" + (":*" if prefix else "")
+    return quote_lexeme(lexeme) + (":*" if prefix else "")
+
+
+def word_query(word: str, prefix: bool = False) -> str:
+    """A query word as tsquery: the word itself, or, for a Thai compound, all of its parts."""
+    parts = thai.query_alternatives(word) if not prefix else ()
+    if len(parts) < 2:
+        return tsquery_literal(word, prefix)
+    return f"({tsquery_literal(word)} | ({' & '.join(tsquery_literal(p) for p in parts)}))"
 
 
 @dataclass
@@ -80,9 +91,16 @@ class SqlCompiler:
         raise syn.SolrSyntaxError(f"Unsupported query element: {node!r}")
 
     def min_match(self, clauses: list[syn.Node], required: int) -> str:
-        """Dismax ``mm``: at least ``required`` of the clauses match."""
-        summed = " + ".join(f"({self.compile(c)})::int" for c in clauses)
-        return f"(({summed}) >= {int(required)})"
+        """Dismax ``mm``: at least ``required`` of the clauses match.
+
+        All required is a plain AND; otherwise the OR of the clauses comes first, so that the
+        text index can find the candidates before the count is checked.
+        """
+        compiled = [self.compile(c) for c in clauses]
+        if required >= len(compiled):
+            return "(" + " AND ".join(compiled) + ")"
+        summed = " + ".join(f"({c})::int" for c in compiled)
+        return f"(({' OR '.join(compiled)}) AND ({summed}) >= {int(required)})"
 
     # --- terms ---------------------------------------------------------------
     def _term(self, term: syn.Term) -> str:
@@ -108,9 +126,7 @@ class SqlCompiler:
         if not words:
             return "TRUE"  # only stop-words or punctuation: like Solr, they do not restrict
         self.ranking_words.extend(words)
-        tsquery = " & ".join(
-            tsquery_literal(w, prefix=term.prefix and i == len(words) - 1) for i, w in enumerate(words)
-        )
+        tsquery = " & ".join(word_query(w, prefix=term.prefix and i == len(words) - 1) for i, w in enumerate(words))
         condition = f"(d.tsv @@ CAST({self.bind(tsquery)} AS tsquery))"
         if term.phrase and len(words) > 1:
             condition = f"({condition} AND strpos(d.word_text, {self.bind(' ' + ' '.join(words) + ' ')}) > 0)"

@@ -25,6 +25,9 @@ MIN_COMPOUND_LENGTH = 8
 # A part shorter than this is too ambiguous to index on its own (ตา, กร, จด).
 MIN_PART_LENGTH = 3
 
+# Nominalizing prefixes (การ-, ความ-): too general to stand for a compound on their own.
+PREFIX_PARTS = frozenset({"การ", "ความ"})
+
 _THAI_RUN = re.compile(r"[\u0E00-\u0E7F]+")
 _LATIN_WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W_]+", re.UNICODE)
 _THAI_CHAR = re.compile(r"[\u0E00-\u0E7F]")
@@ -65,7 +68,7 @@ def compound_parts(word: str) -> tuple[str, ...]:
         return ()
     parts: list[str] = []
     for part in split:
-        if len(part) >= MIN_PART_LENGTH:
+        if len(part) >= MIN_PART_LENGTH and part not in PREFIX_PARTS:
             parts.append(part)
             parts.extend(compound_parts(part))
     return tuple(dict.fromkeys(parts))
@@ -126,6 +129,15 @@ def index_lexemes(text: str) -> list[str]:
         if _THAI_CHAR.match(word):
             out.extend(compound_parts(word))
     return out
+
+
+def query_alternatives(word: str) -> tuple[str, ...]:
+    """For a query word that is a Thai compound, its parts: a document may spell it without the
+    prefix or as separate words (ทะเบียนราษฎร, ทะเบียน ราษฎร for การทะเบียนราษฎร)."""
+    if not _THAI_CHAR.match(word):
+        return ()
+    split = _fewest_word_split(word) if len(word) >= MIN_COMPOUND_LENGTH else None
+    return tuple(p for p in split or () if p not in PREFIX_PARTS)
 
 
 def is_thai(word: str) -> bool:

@@ -103,6 +103,25 @@ class TestFreeText:
         # and population's notes only: the title match comes first.
         assert search_names(q="ทะเบียน")[0] == "registry"
 
+    def test_title_match_outranks_a_newer_notes_match(self, catalog):
+        org = catalog["orgs"]["stats"]["id"]
+        factories.Dataset(name="old-title", title="ข้อมูลอุทกภัยรายปี", notes="สรุปรายปี", owner_org=org,
+                          extras=extras())
+        factories.Dataset(name="new-notes", title="รายงานประจำปี", notes="มีข้อมูลอุทกภัยบางส่วน", owner_org=org,
+                          extras=extras())
+        # default sort: score, then newest first; without weights the newer one would lead
+        assert search_names(q="อุทกภัย") == ["old-title", "new-notes"]
+
+    def test_a_compound_query_finds_its_parts_spelled_apart(self, catalog):
+        factories.Dataset(name="split-spelling", title="ข้อมูลทะเบียนราษฎร ระดับตำบล",
+                          owner_org=catalog["orgs"]["stats"]["id"], extras=extras())
+        assert "split-spelling" in search_names(q="การทะเบียนราษฎร")
+
+    def test_three_words_need_two_of_them(self, catalog):
+        # dismax mm "2<-1": with three words, one may be missing
+        assert search_names(q="ประชากร จังหวัด ดาวอังคาร") == ["population"]
+        assert search_names(q="ประชากร ดาวพุธ ดาวอังคาร") == []
+
     def test_empty_query_returns_everything(self, catalog):
         result = helpers.call_action("package_search", q="")
         assert result["count"] == 5
@@ -362,6 +381,14 @@ class TestSearchIndexCommands:
         assert document["name"] == "population"
         assert document["organization"] == "stats-office"
         assert "validated_data_dict" in document
+
+    def test_cli_clear_one_dataset(self, catalog, cli):
+        from ckan.cli.cli import ckan
+
+        result = cli.invoke(ckan, ["search-index", "clear", "eyes"])
+        assert result.exit_code == 0, result.output
+        model.Session.remove()
+        assert "eyes" not in search_names(rows=100)
 
     def test_cli_rebuild(self, catalog, cli, ckan_config):
         from ckan.cli.cli import ckan
