@@ -14,12 +14,16 @@ from . import policy
 NOT_DISCLOSED_PRIVATE = "private"
 
 
-def _workflow_state(state: Optional[str], private: bool, stored: Optional[str]) -> str:
+def _workflow_state(package_id: Optional[str], state: Optional[str], private: bool) -> str:
+    """Not active: not disclosed. Otherwise the workflow decides when it runs (its lookup answers),
+    and CKAN's private flag when it does not."""
     if state != "active":
         return state or "draft"
-    if private:
-        return NOT_DISCLOSED_PRIVATE
-    return stored or policy.PUBLISHED
+    for lookup in WORKFLOW_STATE_LOOKUPS:
+        stored = lookup(package_id) if package_id else None
+        if stored is not None:
+            return stored
+    return NOT_DISCLOSED_PRIVATE if private else policy.PUBLISHED
 
 
 def dataset_facts(dataset: Union[model.Package, Mapping[str, Any]]) -> policy.DatasetFacts:
@@ -31,7 +35,7 @@ def dataset_facts(dataset: Union[model.Package, Mapping[str, Any]]) -> policy.Da
             level=extras.get("data_classification"),
             category=extras.get("data_category"),
             creator_user_id=dataset.creator_user_id,
-            workflow_state=_workflow_state(dataset.state, bool(dataset.private), extras.get("workflow_state")),
+            workflow_state=_workflow_state(dataset.id, dataset.state, bool(dataset.private)),
         )
     extras = {e["key"]: e["value"] for e in dataset.get("extras") or [] if isinstance(e, dict) and "key" in e}
     value = lambda key: dataset.get(key, extras.get(key))  # noqa: E731  (scheming: top level; core: extras)
@@ -40,7 +44,7 @@ def dataset_facts(dataset: Union[model.Package, Mapping[str, Any]]) -> policy.Da
         level=value("data_classification"),
         category=value("data_category"),
         creator_user_id=dataset.get("creator_user_id"),
-        workflow_state=_workflow_state(dataset.get("state"), bool(dataset.get("private")), value("workflow_state")),
+        workflow_state=_workflow_state(dataset.get("id"), dataset.get("state"), bool(dataset.get("private"))),
     )
 
 
@@ -63,8 +67,9 @@ def approver_of(user_id: str) -> frozenset[str]:
     return frozenset(org for lookup in APPROVER_LOOKUPS for org in lookup(user_id))
 
 
-# Filled by the workflow plugin, which keeps the approvers table.
+# Filled by the workflow plugin, which keeps the approvers and the workflow state.
 APPROVER_LOOKUPS: list[Callable[[str], Iterable[str]]] = []
+WORKFLOW_STATE_LOOKUPS: list[Callable[[str], Optional[str]]] = []
 
 
 def user_from_context(context: Mapping[str, Any]) -> Optional[model.User]:

@@ -46,6 +46,8 @@ ALLOWED_LEVELS: dict[str, tuple[str, ...]] = {
 PUBLIC_ACCESS_CONDITION = "ไม่มีการจำกัดการเข้าถึงข้อมูล"
 
 PUBLISHED = "published"
+# A published dataset stays disclosed while its withdrawal is being requested.
+DISCLOSED_STATES = frozenset({PUBLISHED, "withdrawal_requested"})
 ORG_ROLES_THAT_SEE_TOP_SECRET = frozenset({"admin"})
 
 
@@ -94,7 +96,7 @@ def category_allows(category: Optional[str], level: Optional[str]) -> bool:
 
 
 def is_disclosed(dataset: DatasetFacts) -> bool:
-    return dataset.workflow_state == PUBLISHED
+    return dataset.workflow_state in DISCLOSED_STATES
 
 
 def is_top_secret(dataset: DatasetFacts) -> bool:

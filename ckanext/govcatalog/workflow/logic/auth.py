@@ -1,0 +1,86 @@
+"""Who may act in the workflow: editors prepare and submit, approvers decide."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import ckan.authz as authz
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthResult, Context, DataDict
+
+from ckanext.govcatalog import access, policy
+from ckanext.govcatalog.workflow import service
+
+__all__ = [
+    "govcatalog_workflow_submit", "govcatalog_workflow_approve", "govcatalog_workflow_reject",
+    "govcatalog_workflow_request_withdrawal", "govcatalog_workflow_withdraw", "govcatalog_workflow_history",
+    "govcatalog_workflow_queue", "govcatalog_approver_create", "govcatalog_approver_delete",
+    "govcatalog_approver_list",
+]
+
+
+def _package(data_dict: DataDict) -> Optional[model.Package]:
+    reference = (data_dict or {}).get("id")
+    return model.Package.get(reference) if isinstance(reference, str) else None
+
+
+def _user(context: Context) -> policy.UserFacts:
+    return access.user_facts(access.user_from_context(context))
+
+
+def _editor_action(context: Context, data_dict: DataDict) -> AuthResult:
+    package = _package(data_dict)
+    if package is None:
+        return {"success": False, "msg": tk._("Dataset not found")}
+    return {"success": authz.is_authorized_boolean("package_update", context, {"id": package.id})}
+
+
+def _approver_action(context: Context, data_dict: DataDict) -> AuthResult:
+    package = _package(data_dict)
+    if package is None:
+        return {"success": False, "msg": tk._("Dataset not found")}
+    if service.is_approver(_user(context), package.owner_org):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the organization's approvers may decide")}
+
+
+govcatalog_workflow_submit = _editor_action
+govcatalog_workflow_request_withdrawal = _editor_action
+govcatalog_workflow_approve = _approver_action
+govcatalog_workflow_reject = _approver_action
+govcatalog_workflow_withdraw = _approver_action
+
+
+@tk.auth_allow_anonymous_access
+def govcatalog_workflow_history(context: Context, data_dict: DataDict) -> AuthResult:
+    package = _package(data_dict)
+    if package is None:
+        return {"success": False, "msg": tk._("Dataset not found")}
+    return {"success": policy.may_see_metadata(access.dataset_facts(package), _user(context))}
+
+
+def govcatalog_workflow_queue(context: Context, data_dict: DataDict) -> AuthResult:
+    # Any signed-in user; the queue lists only what the user may decide or has submitted.
+    return {"success": _user(context).id is not None}
+
+
+def _organization_admin(context: Context, data_dict: DataDict) -> AuthResult:
+    organization = model.Group.get((data_dict or {}).get("id")) if isinstance((data_dict or {}).get("id"), str) else None
+    if organization is None or not organization.is_organization:
+        return {"success": False, "msg": tk._("Organization not found")}
+    user = _user(context)
+    return {"success": user.sysadmin or user.role_in(organization.id) == "admin"}
+
+
+govcatalog_approver_create = _organization_admin
+govcatalog_approver_delete = _organization_admin
+
+
+def govcatalog_approver_list(context: Context, data_dict: DataDict) -> AuthResult:
+    organization = model.Group.get((data_dict or {}).get("id")) if isinstance((data_dict or {}).get("id"), str) else None
+    if organization is None:
+        return {"success": False, "msg": tk._("Organization not found")}
+    user = _user(context)
+    return {"success": user.sysadmin or user.role_in(organization.id) is not None}
+
+

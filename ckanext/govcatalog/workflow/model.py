@@ -1,0 +1,77 @@
+"""Tables of the publish-approval workflow (created by migrations/govcatalog_workflow)."""
+from __future__ import annotations
+
+import datetime
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import BigInteger, Boolean, Column, Text, types
+from sqlalchemy.dialects.postgresql import JSONB
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class WorkflowRecord(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """A dataset's place in the workflow, and the revision of a published dataset awaiting approval."""
+
+    __tablename__ = "govcatalog_workflow"
+
+    package_id: Any = Column(Text, primary_key=True)
+    state: Any = Column(Text, nullable=False)
+    submitted_by: Any = Column(Text)
+    submitted_at: Optional[datetime.datetime] = Column(types.DateTime(timezone=True))
+    pending_revision: Any = Column(JSONB)
+    pending_by: Any = Column(Text)
+    pending_at: Optional[datetime.datetime] = Column(types.DateTime(timezone=True))
+    # metadata_modified of the live dataset the revision was made from (the version check)
+    pending_base: Any = Column(Text)
+    updated_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=_now)
+
+    @classmethod
+    def get(cls, package_id: str) -> Optional["WorkflowRecord"]:
+        return model.Session.get(cls, package_id)
+
+
+class WorkflowEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """The audit trail: every transition, who, when, from, to, why, and what was approved."""
+
+    __tablename__ = "govcatalog_workflow_event"
+
+    id: Any = Column(BigInteger, primary_key=True, autoincrement=True)
+    package_id: Any = Column(Text, nullable=False)
+    organization_id: Any = Column(Text)
+    actor_id: Any = Column(Text)
+    action: Any = Column(Text, nullable=False)
+    from_state: Any = Column(Text)
+    to_state: Any = Column(Text)
+    reason: Any = Column(Text)
+    revision_digest: Any = Column(Text)
+    override: Any = Column(Boolean, nullable=False, default=False)
+    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=_now)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "package_id": self.package_id, "organization_id": self.organization_id,
+            "actor_id": self.actor_id, "action": self.action, "from_state": self.from_state,
+            "to_state": self.to_state, "reason": self.reason, "revision_digest": self.revision_digest,
+            "override": self.override, "created_at": self.created_at.isoformat(),
+        }
+
+
+class Approver(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """A user named approver of an organization (its admins approve without being named)."""
+
+    __tablename__ = "govcatalog_approver"
+
+    organization_id: Any = Column(Text, primary_key=True)
+    user_id: Any = Column(Text, primary_key=True)
+    created_by: Any = Column(Text)
+    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=_now)
+
+
+def approver_organizations(user_id: str) -> Iterable[str]:
+    return [org for (org,) in model.Session.query(Approver.organization_id).filter(Approver.user_id == user_id)]

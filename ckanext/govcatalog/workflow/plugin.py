@@ -1,0 +1,62 @@
+"""Plugin ``govcatalog_workflow``: nothing is disclosed before an approver approves it.
+
+- every dataset has a workflow state (service.py); CKAN's private flag follows it, so neither the
+  API (private=false, a level change, a resource change) nor a button publishes anything;
+- an edit to a published dataset becomes a pending revision: the public keeps the approved version
+  (a stricter classification applies at once);
+- the policy asks this plugin for the state and for the approvers it names.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import ckan.model as model
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from ckanext.govcatalog import access
+
+from . import service
+from .model import WorkflowRecord, approver_organizations
+
+
+def workflow_state_lookup(package_id: str) -> Optional[str]:
+    record = WorkflowRecord.get(package_id)
+    return record.state if record is not None else None
+
+
+@tk.blanket.actions
+@tk.blanket.auth_functions
+class GovcatalogWorkflowPlugin(p.SingletonPlugin):
+    p.implements(p.IConfigurer)
+    p.implements(p.IPackageController, inherit=True)
+
+    def update_config(self, config: Any) -> None:
+        if workflow_state_lookup not in access.WORKFLOW_STATE_LOOKUPS:
+            access.WORKFLOW_STATE_LOOKUPS.append(workflow_state_lookup)
+        if approver_organizations not in access.APPROVER_LOOKUPS:
+            access.APPROVER_LOOKUPS.append(approver_organizations)
+
+    # IPackageController
+    def create(self, entity: model.Package) -> None:
+        record = service.record_for(entity)
+        record.state = service.DRAFT
+        service.sync_disclosure(entity, service.DRAFT)
+
+    def edit(self, entity: model.Package) -> None:
+        service.sync_disclosure(entity, service.state_of(entity))
+
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        package = model.Package.get(pkg_dict.get("id"))
+        if package is None:
+            return
+        state = service.state_of(package)
+        pkg_dict["workflow_state"] = state
+        pkg_dict["workflow_state_display"] = service.STATE_NAMES[state][0 if tk.h.lang() == "th" else 1] \
+            if _in_request() else service.STATE_NAMES[state][1]
+
+
+def _in_request() -> bool:
+    import flask
+
+    return flask.has_request_context()
