@@ -333,19 +333,21 @@ class PostgresSolrConnection:
         limit = int(params.get("facet.limit", 50))
         mincount = int(params.get("facet.mincount", 1))
 
-        facet_sql = []
+        facet_sql, facet_columns = [], []
         for i, name in enumerate(facet_fields):
             limit_sql = "" if limit < 0 else f"LIMIT {limit}"
+            # each facet's values are taken out of 'terms' once per match, in the CTE
+            facet_columns.append(f", d.terms -> :facet_{i} AS facet_{i}")
             facet_sql.append(
                 f"""(SELECT coalesce(json_agg(json_build_array(v, c)), '[]') FROM (
-                        SELECT v, count(*) AS c FROM m, jsonb_array_elements_text(m.terms -> :facet_{i}) v
+                        SELECT v, count(*) AS c FROM m, jsonb_array_elements_text(m.facet_{i}) v
                         GROUP BY v HAVING count(*) >= {mincount} ORDER BY c DESC, v {limit_sql}) f) AS facet_{i}"""
             )
             compiler.params[f"facet_{i}"] = name
         compiler.params.update({"rows": rows, "start": start})
         statement = f"""
             WITH m AS MATERIALIZED (
-                SELECT d.id, d.terms, {score} AS score FROM {TABLE} d WHERE {where}
+                SELECT d.id, {score} AS score {''.join(facet_columns)} FROM {TABLE} d WHERE {where}
                 ORDER BY {order_by}
             )
             SELECT (SELECT count(*) FROM m) AS hits,
