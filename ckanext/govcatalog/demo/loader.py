@@ -11,10 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 HERE = Path(__file__).parent
 ROLES = ("admin", "editor", "member")
+
+
+# Every this-many-th demo dataset is left waiting for approval, so the approvers' queue has work.
+LEFT_PENDING_EVERY = 12
 
 
 @dataclass
@@ -31,6 +36,11 @@ def read_json(name: str) -> list[dict[str, Any]]:
 
 def _context(user: str) -> dict[str, Any]:
     return {"user": user, "ignore_auth": True}
+
+
+def _as_user(user: str) -> dict[str, Any]:
+    """Acting as that user, with the same checks as for a person (four-eyes applies)."""
+    return {"user": user}
 
 
 def ensure_user(name: str, sysadmin: bool, report: DemoReport) -> None:
@@ -73,10 +83,16 @@ def load_demo() -> DemoReport:
     ensure_user("admin", sysadmin=True, report=report)
     for org in read_json("organizations.json"):
         ensure_organization(org, report)
-    for dataset in read_json("datasets.json"):
+    for index, dataset in enumerate(read_json("datasets.json")):
         if model.Package.get(dataset["name"]) is not None:
             report.datasets_existing += 1
             continue
-        tk.get_action("package_create")(_context(f"{dataset['owner_org']}-editor"), as_package_dict(dataset))
+        editor, admin = f"{dataset['owner_org']}-editor", f"{dataset['owner_org']}-admin"
+        tk.get_action("package_create")(_context(editor), as_package_dict(dataset))
         report.datasets_created += 1
+        if p.plugin_loaded("govcatalog_workflow"):
+            # the editor prepares and submits, the organization's admin (an approver) decides
+            tk.get_action("govcatalog_workflow_submit")(_as_user(editor), {"id": dataset["name"]})
+            if index % LEFT_PENDING_EVERY != LEFT_PENDING_EVERY - 1:
+                tk.get_action("govcatalog_workflow_approve")(_as_user(admin), {"id": dataset["name"]})
     return report

@@ -27,15 +27,25 @@ def workflow_state_lookup(package_id: str) -> Optional[str]:
 
 @tk.blanket.actions
 @tk.blanket.auth_functions
+@tk.blanket.helpers
+@tk.blanket.blueprints
 class GovcatalogWorkflowPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.ISignal)
 
     def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
         if workflow_state_lookup not in access.WORKFLOW_STATE_LOOKUPS:
             access.WORKFLOW_STATE_LOOKUPS.append(workflow_state_lookup)
         if approver_organizations not in access.APPROVER_LOOKUPS:
             access.APPROVER_LOOKUPS.append(approver_organizations)
+
+    # ISignal: mail about decisions, from a background job
+    def get_signal_subscriptions(self) -> dict[Any, Any]:
+        from . import notify
+
+        return {tk.signals.ckanext.signal("govcatalog_workflow_transition"): [notify.on_transition]}
 
     # IPackageController
     def create(self, entity: model.Package) -> None:

@@ -211,6 +211,8 @@ def stage_revision(update: Any, context: dict[str, Any], data_dict: dict[str, An
                                  "it must be approved or rejected before a new one"))
     live = _show(package.id)
     candidate = _validated_candidate(update, context, data_dict, package.id)
+    # publication belongs to the workflow: an edit cannot (un)publish through CKAN's own state
+    candidate["state"] = live["state"]
     if level_rank(candidate.get("data_classification")) > level_rank(live.get("data_classification")):
         tightened = dict(live, data_classification=candidate.get("data_classification"),
                          data_category=candidate.get("data_category"))
@@ -248,3 +250,26 @@ def _validated_candidate(update: Any, context: dict[str, Any], data_dict: dict[s
     candidate = update(dict(context, **{APPLYING: True, "defer_commit": True}), dict(data_dict))
     model.Session.expire_all()
     return dict(candidate)
+
+
+def revision_diff(live: dict[str, Any], revision: dict[str, Any], fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """Field by field, with the schema's labels: what the pending revision would change, and
+    which resources it adds, changes or removes."""
+    changes = []
+    for field_ in fields:
+        name = field_["field_name"]
+        if name in ("id",) or live.get(name) == revision.get(name):
+            continue
+        if live.get(name) in (None, "", []) and revision.get(name) in (None, "", []):
+            continue
+        changes.append({"field": name, "label": field_.get("label", name),
+                        "old": live.get(name), "new": revision.get(name)})
+    live_resources = {r["id"]: r for r in live.get("resources", []) if r.get("id")}
+    new_resources = {r.get("id"): r for r in revision.get("resources", [])}
+    resources = {
+        "added": [r for rid, r in new_resources.items() if rid not in live_resources],
+        "removed": [r for rid, r in live_resources.items() if rid not in new_resources],
+        "changed": [r for rid, r in new_resources.items()
+                    if rid in live_resources and digest(r) != digest(live_resources[rid])],
+    }
+    return {"fields": changes, "resources": resources}

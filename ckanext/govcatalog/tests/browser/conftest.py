@@ -21,6 +21,17 @@ def live_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def live_workflow_server(tmp_path_factory) -> Iterator[str]:
+    """The same catalog with the publish-approval workflow switched on."""
+    from ckanext.govcatalog.tests.workflow.conftest import WORKFLOW_PLUGINS
+
+    ini = tmp_path_factory.mktemp("workflow") / "workflow.ini"
+    ini.write_text(f"[app:main]\nuse = config:{servers.ROOT / 'test.ini'}\nckan.plugins = {WORKFLOW_PLUGINS}\n")
+    with servers.serve(ini, servers.free_port(), "browser-workflow-server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
