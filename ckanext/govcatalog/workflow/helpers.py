@@ -10,7 +10,25 @@ from ckanext.govcatalog import access
 from ckanext.govcatalog.workflow import service
 from ckanext.govcatalog.workflow.model import WorkflowRecord
 
-__all__ = ["govcatalog_workflow_panel", "govcatalog_workflow_queue_count", "govcatalog_workflow_state_name"]
+__all__ = ["govcatalog_workflow_panel", "govcatalog_workflow_queue_count", "govcatalog_workflow_state_name",
+           "govcatalog_workflow_action_label"]
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; translated when shown."""
+    return message
+
+
+ACTION_LABELS = {
+    "submit": N_("Submit for approval"), "approve": N_("Approve"), "reject": N_("Reject"),
+    "request_withdrawal": N_("Request withdrawal"), "withdraw": N_("Withdraw"),
+    "submit_revision": N_("Edit submitted"), "approve_revision": N_("Edit approved"),
+    "reject_revision": N_("Edit rejected"), "tighten_level": N_("Classification tightened"),
+}
+
+
+def govcatalog_workflow_action_label(action: str) -> str:
+    return tk._(ACTION_LABELS.get(action, action))
 
 ACTIONS_BY_STATE = {
     service.DRAFT: ("submit",), service.REJECTED: ("submit",), service.WITHDRAWN: ("submit",),
@@ -21,8 +39,7 @@ ACTIONS_BY_STATE = {
 
 
 def govcatalog_workflow_state_name(state: str) -> str:
-    thai, english = service.STATE_NAMES.get(state, (state, state))
-    return thai if tk.h.lang() == "th" else english
+    return service.state_name(state)
 
 
 def _allowed(action: str, package_id: str) -> bool:

@@ -62,11 +62,4 @@ class GovcatalogWorkflowPlugin(p.SingletonPlugin):
             return
         state = service.state_of(package)
         pkg_dict["workflow_state"] = state
-        pkg_dict["workflow_state_display"] = service.STATE_NAMES[state][0 if tk.h.lang() == "th" else 1] \
-            if _in_request() else service.STATE_NAMES[state][1]
-
-
-def _in_request() -> bool:
-    import flask
-
-    return flask.has_request_context()
+        pkg_dict["workflow_state_display"] = service.state_name(state)

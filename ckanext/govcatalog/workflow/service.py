@@ -65,6 +65,14 @@ class WorkflowError(tk.ValidationError):
         super().__init__({"workflow": [message]})
 
 
+def state_name(state: str) -> str:
+    """The state's name in the reader's language (Thai or English)."""
+    import flask
+
+    thai, english = STATE_NAMES.get(state, (state, state))
+    return thai if flask.has_request_context() and tk.h.lang() == "th" else english
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
@@ -144,7 +152,7 @@ def transition(package: model.Package, action: str, actor: policy.UserFacts, rea
         return decide_revision(package, record, action, actor, reason)
     if current not in spec.sources:
         raise WorkflowError(tk._("This dataset is %(state)s; it cannot be %(action)s now")
-                            % {"state": STATE_NAMES[current][1].lower(), "action": action.replace("_", " ")})
+                            % {"state": state_name(current), "action": action.replace("_", " ")})
     if spec.reason_required and not (reason or "").strip():
         raise WorkflowError(tk._("Please give a reason"))
     override = check_four_eyes(package, actor) if spec.by_approver else False

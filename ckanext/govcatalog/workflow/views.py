@@ -39,7 +39,7 @@ def decide(dataset_id: str, action: str) -> Any:
     if action not in ACTIONS:
         return tk.abort(404)
     if _act(action, dataset_id, request.form.get("reason", "")):
-        tk.h.flash_success(tk._("Done: %(action)s") % {"action": tk._(action.replace("_", " "))})
+        tk.h.flash_success(tk._("Done: %(action)s") % {"action": tk.h.govcatalog_workflow_action_label(action)})
     return tk.redirect_to("dataset.read", id=dataset_id)
 
 
