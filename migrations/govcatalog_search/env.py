@@ -1,44 +1,4 @@
-"""Alembic environment shared by the govcatalog plugins: each plugin keeps its own version table."""
-from __future__ import annotations
+"""Alembic environment: shared by the govcatalog plugins (ckanext/govcatalog/migration/alembic_env.py)."""
+from ckanext.govcatalog.migration.alembic_env import run_migrations
 
-import os
-from logging.config import fileConfig
-
-from alembic import context
-from sqlalchemy import engine_from_config, pool
-
-config = context.config
-if config.config_file_name:
-    fileConfig(config.config_file_name)
-
-# The folder name is the plugin name: govcatalog_search -> govcatalog_search_alembic_version.
-plugin_name = os.path.basename(os.path.dirname(os.path.abspath(__file__)))
-version_table = f"{plugin_name}_alembic_version"
-
-
-def run_migrations_offline() -> None:
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
-        literal_binds=True,
-        version_table=version_table,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-def run_migrations_online() -> None:
-    engine = engine_from_config(
-        config.get_section(config.config_ini_section) or {},
-        prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    with engine.connect() as connection:
-        context.configure(connection=connection, version_table=version_table)
-        with context.begin_transaction():
-            context.run_migrations()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
+run_migrations(__file__)

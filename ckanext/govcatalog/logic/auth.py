@@ -27,8 +27,12 @@ def _resource_package(context: Context, data_dict: DataDict) -> model.Package | 
     return resource.package if resource is not None else None
 
 
-def _deny(message: str) -> AuthResult:
-    return {"success": False, "msg": message}
+def _decide(rule: Any, package: model.Package, context: Context, refusal: str) -> AuthResult:
+    """The policy's answer for the acting user."""
+    user = access.user_facts(access.user_from_context(context))
+    if rule(access.dataset_facts(package), user):
+        return {"success": True}
+    return {"success": False, "msg": refusal}
 
 
 @tk.chained_auth_function
@@ -37,10 +41,7 @@ def package_show(next_auth: Any, context: Context, data_dict: DataDict) -> AuthR
     package = _package(context, data_dict)
     if package is None:
         return next_auth(context, data_dict)
-    user = access.user_facts(access.user_from_context(context))
-    if policy.may_see_metadata(access.dataset_facts(package), user):
-        return {"success": True}
-    return _deny(tk._("You are not allowed to see this dataset"))
+    return _decide(policy.may_see_metadata, package, context, tk._("You are not allowed to see this dataset"))
 
 
 @tk.chained_auth_function
@@ -49,10 +50,7 @@ def resource_show(next_auth: Any, context: Context, data_dict: DataDict) -> Auth
     package = _resource_package(context, data_dict)
     if package is None:
         return next_auth(context, data_dict)
-    user = access.user_facts(access.user_from_context(context))
-    if policy.may_see_resources(access.dataset_facts(package), user):
-        return {"success": True}
-    return _deny(tk._("The files of this dataset are not disclosed"))
+    return _decide(policy.may_see_resources, package, context, tk._("The files of this dataset are not disclosed"))
 
 
 def _owner_org_as_text(data_dict: DataDict) -> DataDict:

@@ -40,8 +40,8 @@ class Dataset:
     resource_url: str
 
 
-@pytest.fixture
-def world():
+def make_people() -> tuple[dict, dict[str, dict], dict]:
+    """The owning organization, one person per matrix user (with API tokens), and the creator."""
     org, other_org = factories.Organization(), factories.Organization()
     people = {name: factories.UserWithToken() for name in USERS if name not in ("anonymous", "sysadmin")}
     people["sysadmin"] = factories.SysadminWithToken()
@@ -51,6 +51,12 @@ def world():
     helpers.call_action("organization_member_create", id=org["id"], username=creator["name"], role="editor")
     helpers.call_action("organization_member_create", id=other_org["id"],
                         username=people["other_org_admin"]["name"], role="admin")
+    return org, people, creator
+
+
+@pytest.fixture
+def world():
+    org, people, creator = make_people()
     datasets = {}
     for level_index, (level, category) in enumerate(LEVELS.items()):
         for state in STATES:

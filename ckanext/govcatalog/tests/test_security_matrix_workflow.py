@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
 
 from ckanext.govcatalog.tests.schema.payloads import dataset_payload
-from ckanext.govcatalog.tests.test_security_matrix import LEVELS, SURFACES, USERS, Dataset, expected
+from ckanext.govcatalog.tests.test_security_matrix import LEVELS, SURFACES, USERS, Dataset, expected, make_people
 from ckanext.govcatalog.tests.workflow.conftest import WORKFLOW_PLUGINS
 
 WORKFLOW_STATES = {  # state -> the actions that lead there from draft (editor submits, admin decides)
@@ -25,15 +25,7 @@ pytestmark = [
 
 @pytest.fixture
 def world():
-    org, other_org = factories.Organization(), factories.Organization()
-    people = {name: factories.UserWithToken() for name in USERS if name not in ("anonymous", "sysadmin")}
-    people["sysadmin"] = factories.SysadminWithToken()
-    creator = factories.UserWithToken()
-    for name, role in (("member", "member"), ("editor", "editor"), ("org_admin", "admin")):
-        helpers.call_action("organization_member_create", id=org["id"], username=people[name]["name"], role=role)
-    helpers.call_action("organization_member_create", id=org["id"], username=creator["name"], role="editor")
-    helpers.call_action("organization_member_create", id=other_org["id"],
-                        username=people["other_org_admin"]["name"], role="admin")
+    org, people, creator = make_people()
     datasets = {}
     for level_index, (level, category) in enumerate(LEVELS.items()):
         for state, steps in WORKFLOW_STATES.items():
