@@ -76,6 +76,19 @@ def test_withdrawal(agency):
     assert agency.public_view() is None
 
 
+def test_an_editor_cannot_delete_a_published_dataset(agency):
+    agency.publish()
+    assert agency.call("package_delete", "editor", id="ds").status_code == 403
+    assert agency.public_view() is not None
+    agency.ok("package_delete", "admin", id="ds")
+    assert agency.public_view() is None
+
+
+def test_an_editor_may_delete_a_draft(agency):
+    agency.create()
+    agency.ok("package_delete", "editor", id="ds")
+
+
 def test_an_edit_to_a_published_dataset_waits_for_approval(agency):
     before = agency.publish(title="ชื่อเดิม")
     result = agency.ok("package_patch", "editor", id="ds", title="ชื่อใหม่")

@@ -15,7 +15,7 @@ __all__ = [
     "govcatalog_workflow_submit", "govcatalog_workflow_approve", "govcatalog_workflow_reject",
     "govcatalog_workflow_request_withdrawal", "govcatalog_workflow_withdraw", "govcatalog_workflow_history",
     "govcatalog_workflow_queue", "govcatalog_approver_create", "govcatalog_approver_delete",
-    "govcatalog_approver_list",
+    "govcatalog_approver_list", "package_delete",
 ]
 
 
@@ -84,3 +84,13 @@ def govcatalog_approver_list(context: Context, data_dict: DataDict) -> AuthResul
     return {"success": user.sysadmin or user.role_in(organization.id) is not None}
 
 
+
+
+@tk.chained_auth_function
+def package_delete(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Deleting a published dataset withdraws it: that is an approver's decision."""
+    package = _package(data_dict)
+    if package is not None and service.is_disclosed_state(service.state_of(package)) \
+            and not service.is_approver(_user(context), package.owner_org):
+        return {"success": False, "msg": tk._("A published dataset is withdrawn by an approver: request withdrawal")}
+    return next_auth(context, data_dict)
