@@ -235,13 +235,10 @@ def stage_revision(update: Any, context: dict[str, Any], data_dict: dict[str, An
         record.pending_base = model.Package.get(package.id).metadata_modified.isoformat()
         record.updated_at = _now()
         log_event(package, actor.id, "submit_revision", record.state, record.state, None, digest(candidate))
-    from ckan import logic
-
-    logic.index_update_package({"ignore_auth": True}, package.id)
+    # the live dataset is unchanged (a tightening was saved and indexed by package_update itself),
+    # so neither a reindex nor another package_show is needed
     model.repo.commit()
-    result = _show(package.id)
-    result["workflow_pending_revision"] = record.pending_revision is not None
-    return result
+    return dict(live, workflow_pending_revision=record.pending_revision is not None)
 
 
 def _show(package_id: str) -> dict[str, Any]:
