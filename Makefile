@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT := bin/bootstrap.sh
 PYTEST := .venv/bin/pytest
 
-.PHONY: run test stop install bench relevance demo i18n
+.PHONY: run test stop install bench bench-write relevance demo i18n
 
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
@@ -24,6 +24,10 @@ demo:
 bench:          ## search benchmark (N=20000 by default: make bench N=200000)
 	@$(BOOT) migrate
 	@.venv/bin/python bench/search.py --datasets $${N:-20000}
+
+bench-write:    ## dataset create/update with schema, policy, workflow and index vs vanilla CKAN (same run)
+	@$(BOOT) migrate
+	@.venv/bin/python bench/write.py --datasets $${N:-300} --repeat 2
 
 relevance:      ## recall@10 and precision@10 of search over the demo data and bench/search_queries.json
 	@$(BOOT) migrate

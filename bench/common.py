@@ -85,12 +85,17 @@ def recreate_database() -> None:
     pg_super(f"CREATE DATABASE \"{DB_NAME}\" OWNER {DB_USER} ENCODING 'UTF8' TEMPLATE template0")
 
 
-def write_ini() -> Path:
-    """An ini that inherits ckan.ini and points at the bench database, with quiet logging."""
+def write_ini(filename: str = "bench.ini", settings: Optional[dict[str, str]] = None) -> Path:
+    """An ini that inherits ckan.ini and points at the bench database, with quiet logging.
+
+    ``settings`` are extra ``[app:main]`` options (they override ckan.ini's); ``filename`` names
+    the ini under bench/results/ (scripts that run several configurations write one each).
+    """
     base = base_ini()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    ini = RESULTS / "bench.ini"
+    ini = RESULTS / filename
     url = bench_db_url().replace("%", "%%")  # the ini loader interpolates %(name)s
+    extra = "".join(f"{key} = {value}\n" for key, value in (settings or {}).items())
     # Logging at WARNING: ckan.ini logs ckanext at DEBUG, which would be timed along with the work.
     ini.write_text(
         f"""[DEFAULT]
@@ -102,7 +107,7 @@ sqlalchemy.url = {url}
 ckan.plugins = {PLUGINS}
 ckan.redis.url = {REDIS_URL}
 ckanext.govcatalog.search.backend = postgres
-
+{extra}
 [loggers]
 keys = root, ckan, ckanext
 
@@ -143,10 +148,10 @@ format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
     return ini
 
 
-def fresh_bench_db() -> Path:
-    """Recreate and migrate the bench database; returns the ini file to load."""
+def fresh_bench_db(filename: str = "bench.ini", settings: Optional[dict[str, str]] = None) -> Path:
+    """Recreate and migrate the bench database; returns the ini file to load (see write_ini)."""
     recreate_database()
-    ini = write_ini()
+    ini = write_ini(filename, settings)
     ckan = Path(sys.executable).parent / "ckan"
     done = subprocess.run([str(ckan), "-c", str(ini), "db", "upgrade"], capture_output=True, text=True)
     if done.returncode != 0:
