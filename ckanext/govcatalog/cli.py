@@ -67,7 +67,7 @@ def import_(api_url: Optional[str], jsonl_path: Optional[Path], organization: Op
             for record in bar:
                 run.import_one(record, report)
     except importer.ImportSourceError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     if report_path:
         report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     click.secho(f"created {len(report.created)}, updated {len(report.updated)}, "

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 import ckan.lib.search as search
+import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.tests import factories, helpers
 
@@ -358,7 +359,7 @@ class TestIndexStaysRight:
         assert response.json["result"]["count"] == 0
 
     def test_failed_update_leaves_the_index_untouched(self, catalog):
-        with pytest.raises(Exception):
+        with pytest.raises(tk.ValidationError):
             act("package_patch", id="tables", name="bad name with spaces")
         assert search_names(q="ท่องเที่ยว") == ["tables"]
 
