@@ -21,7 +21,7 @@ TEXT_FIELD_PREFIXES = ("extras_", "res_extras_")
 FREE_TEXT_FIELDS = frozenset({"text", "_text_"})
 NUMERIC_FIELDS = frozenset({"num_resources", "num_tags", "views_total", "views_recent"})
 # Fields every search filters on, kept as columns so that the planner has real statistics.
-COLUMN_FIELDS = {"site_id": "d.site_id", "state": "d.state", "capacity": "d.capacity",
+COLUMN_FIELDS = {"id": "d.id", "name": "d.name", "site_id": "d.site_id", "state": "d.state", "capacity": "d.capacity",
                  "dataset_type": "d.dataset_type"}
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _FIELD_NAME = re.compile(r"^[\w.\-]+$")
