@@ -37,15 +37,23 @@ def dataset_facts(dataset: Union[model.Package, Mapping[str, Any]]) -> policy.Da
             creator_user_id=dataset.creator_user_id,
             workflow_state=_workflow_state(dataset.id, dataset.state, bool(dataset.private)),
         )
-    extras = {e["key"]: e["value"] for e in dataset.get("extras") or [] if isinstance(e, dict) and "key" in e}
-    value = lambda key: dataset.get(key, extras.get(key))  # noqa: E731  (scheming: top level; core: extras)
     return policy.DatasetFacts(
         owner_org=dataset.get("owner_org"),
-        level=value("data_classification"),
-        category=value("data_category"),
+        level=_field(dataset, "data_classification"),
+        category=_field(dataset, "data_category"),
         creator_user_id=dataset.get("creator_user_id"),
         workflow_state=_workflow_state(dataset.get("id"), dataset.get("state"), bool(dataset.get("private"))),
     )
+
+
+def _field(dataset: Mapping[str, Any], key: str) -> Any:
+    """A schema field of a package dict: at the top level (scheming), else among the extras (core)."""
+    if key in dataset:
+        return dataset[key]
+    for extra in dataset.get("extras") or []:
+        if isinstance(extra, dict) and extra.get("key") == key:
+            return extra.get("value")
+    return None
 
 
 _ROLES_SQL = sa.text(

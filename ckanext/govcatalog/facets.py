@@ -8,11 +8,8 @@ from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govcatalog.helpers import N_
 
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; it is translated when shown (tk._ at request time)."""
-    return message
 
 
 # field name -> facet title

@@ -11,6 +11,11 @@ from ckanext.govcatalog import vocabulary
 
 __all__ = ["govcatalog_display_date", "govcatalog_form_rules"]
 
+def N_(message: str) -> str:
+    """Marks a message for extraction (make i18n); it is translated with tk._ when shown."""
+    return message
+
+
 THAI_MONTHS = (
     "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
     "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",

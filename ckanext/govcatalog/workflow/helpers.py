@@ -7,16 +7,12 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govcatalog import access
+from ckanext.govcatalog.helpers import N_
 from ckanext.govcatalog.workflow import service
 from ckanext.govcatalog.workflow.model import WorkflowRecord
 
 __all__ = ["govcatalog_workflow_panel", "govcatalog_workflow_queue_count", "govcatalog_workflow_state_name",
            "govcatalog_workflow_action_label"]
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated when shown."""
-    return message
 
 
 ACTION_LABELS = {

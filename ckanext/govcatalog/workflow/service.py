@@ -14,6 +14,8 @@ import dataclasses
 import datetime
 import hashlib
 import json
+
+import flask
 from typing import Any, Optional
 
 import ckan.model as model
@@ -67,8 +69,6 @@ class WorkflowError(tk.ValidationError):
 
 def state_name(state: str) -> str:
     """The state's name in the reader's language (Thai or English)."""
-    import flask
-
     thai, english = STATE_NAMES.get(state, (state, state))
     return thai if flask.has_request_context() and tk.h.lang() == "th" else english
 
