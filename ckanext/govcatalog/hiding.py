@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -45,16 +45,36 @@ def strip_index_document(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def sanitize_search_result(result: dict[str, Any], user: policy.UserFacts) -> dict[str, Any]:
-    """A package_search result, full dict or ``fl`` fields, with withheld resources removed."""
+    """A package_search result, full dict or ``fl`` fields, with withheld resources removed.
+
+    The raw index copies (``fl=data_dict`` or ``validated_data_dict``) are sanitised like the
+    dict itself; a result whose dataset cannot be told (no facts, no id, no copy) keeps none of
+    them and no resource field: the sanitiser fails closed.
+    """
     package = _package_of(result)
-    if package is None or policy.may_see_resources(access.dataset_facts(package), user):
+    if package is not None and policy.may_see_resources(access.dataset_facts(package), user):
         return result
     if "resources" in result:
         hide_resources(result)
+    for key in list(result):
+        if key in RESOURCE_INDEX_FIELDS or key.startswith(RESOURCE_INDEX_PREFIXES):
+            del result[key]
     for blob in SEARCH_BLOBS:
-        if isinstance(result.get(blob), str):
-            result[blob] = json.dumps(hide_resources(json.loads(result[blob])))
+        copy = _blob(result, blob)
+        if copy is None:
+            result.pop(blob, None)
+        elif blob in result:
+            result[blob] = json.dumps(hide_resources(copy))
     return result
+
+
+def _blob(result: dict[str, Any], key: str) -> Optional[dict[str, Any]]:
+    value = result.get(key)
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def relabel_activities(package_id: str, labels: list[str]) -> None:
@@ -73,4 +93,7 @@ def _package_of(result: dict[str, Any]) -> Any:
     if all(key in result for key in FACT_FIELDS):
         return result
     reference = result.get("id") or result.get("name")
-    return model.Package.get(reference) if reference else None
+    if not reference:
+        copies = [c for c in (_blob(result, blob) for blob in SEARCH_BLOBS) if c is not None]
+        reference = next((c.get("id") for c in copies if isinstance(c.get("id"), str)), None)
+    return model.Package.get(reference) if isinstance(reference, str) else None

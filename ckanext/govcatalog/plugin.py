@@ -14,7 +14,8 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
 
-from . import access, facets, hiding, policy
+from . import access, facets, gate, hiding, policy
+from .logic import action
 
 
 @tk.blanket.cli
@@ -27,6 +28,8 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
+    p.implements(p.IActions)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer (the schema itself is named in the config: scheming.dataset_schemas, see
     # deploy/ckan-settings.ini, because scheming reads it before this plugin's update_config runs)
@@ -41,7 +44,21 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
     def get_user_dataset_labels(self, user_obj: model.User | None) -> list[str]:
         return policy.user_labels(access.user_facts(user_obj))
 
+    # IActions: core read paths that return dataset data, chained to the policy's filters
+    def get_actions(self) -> dict[str, Any]:
+        return action.get_actions()
+
+    # IMiddleware: sysadmin-only and unreviewed surfaces are refused before they run (surfaces.py)
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        return gate.install(app)
+
     # IPackageController
+    def create(self, entity: model.Package) -> None:
+        keep_top_secret_private(entity)
+
+    def edit(self, entity: model.Package) -> None:
+        keep_top_secret_private(entity)
+
     def after_dataset_update(self, context: Any, pkg_dict: dict[str, Any]) -> None:
         # Activities keep the labels they were recorded with; a tightened level must hide the
         # dataset's past activities (user and dashboard streams) at once too.
@@ -72,3 +89,9 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
     def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
                             package_type: str | None) -> dict[str, Any]:
         return facets.add_vocabulary_facets(facets_dict)
+
+
+def keep_top_secret_private(entity: model.Package) -> None:
+    """CKAN's private flag: core code that reads it (lists, counts, feeds) never shows top secret."""
+    if policy.is_top_secret(access.dataset_facts(entity)):
+        entity.private = True

@@ -17,7 +17,7 @@ def _package(context: Context, data_dict: DataDict) -> model.Package | None:
     if isinstance(package, model.Package):
         return package
     reference = data_dict.get("id") or data_dict.get("name")
-    return model.Package.get(reference) if reference else None
+    return model.Package.get(reference) if isinstance(reference, str) and reference else None
 
 
 def _resource_package(context: Context, data_dict: DataDict) -> model.Package | None:
@@ -69,4 +69,11 @@ def package_create(next_auth: Any, context: Context, data_dict: DataDict) -> Aut
 
 @tk.chained_auth_function
 def package_update(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Nobody changes a dataset they may not see (an editor of the organization and a top-secret
+    dataset): every write on a dataset or its resources asks this function."""
+    package = _package(context, data_dict or {})
+    if package is not None:
+        refusal = _decide(policy.may_see_metadata, package, context, tk._("You are not allowed to change this dataset"))
+        if not refusal["success"]:
+            return refusal
     return next_auth(context, _owner_org_as_text(data_dict or {}))

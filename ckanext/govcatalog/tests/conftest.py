@@ -6,7 +6,7 @@ import pytest
 import ckan.plugins as p
 
 # Plugins with Alembic migrations, in dependency order; those loaded for a test are migrated.
-MIGRATED_PLUGINS = ("activity", "harvest", "govcatalog_search", "govcatalog_workflow")
+MIGRATED_PLUGINS = ("activity", "harvest", "govcatalog", "govcatalog_search", "govcatalog_workflow")
 
 
 @pytest.fixture

@@ -139,8 +139,10 @@ def check_four_eyes(package: model.Package, actor: policy.UserFacts) -> bool:
 
 
 def sync_disclosure(package: model.Package, state: str) -> None:
-    """CKAN's own private flag follows the workflow: nothing is public before approval."""
-    package.private = not is_disclosed_state(state)
+    """CKAN's own private flag follows the workflow and the policy: nothing is public before
+    approval, and top secret never is."""
+    facts = dataclasses.replace(access.dataset_facts(package), workflow_state=state)
+    package.private = not policy.may_be_listed_publicly(facts)
 
 
 def transition(package: model.Package, action: str, actor: policy.UserFacts, reason: Optional[str]) -> str:

@@ -15,7 +15,7 @@ __all__ = [
     "govcatalog_workflow_submit", "govcatalog_workflow_approve", "govcatalog_workflow_reject",
     "govcatalog_workflow_request_withdrawal", "govcatalog_workflow_withdraw", "govcatalog_workflow_history",
     "govcatalog_workflow_queue", "govcatalog_approver_create", "govcatalog_approver_delete",
-    "govcatalog_approver_list", "package_delete",
+    "govcatalog_approver_list", "package_delete", "bulk_update_public", "bulk_update_private",
 ]
 
 
@@ -94,3 +94,13 @@ def package_delete(next_auth: Any, context: Context, data_dict: DataDict) -> Aut
             and not service.is_approver(_user(context), package.owner_org):
         return {"success": False, "msg": tk._("A published dataset is withdrawn by an approver: request withdrawal")}
     return next_auth(context, data_dict)
+
+
+def _publication_is_approval(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """CKAN's bulk public/private switch would publish around the approval (its flag follows the
+    workflow instead): datasets are published and withdrawn one by one through the workflow."""
+    return {"success": False, "msg": tk._("Datasets are published and withdrawn through approval")}
+
+
+bulk_update_public = tk.chained_auth_function(_publication_is_approval)
+bulk_update_private = tk.chained_auth_function(_publication_is_approval)

@@ -1,0 +1,60 @@
+"""The gate in front of every request: what is sysadmin-only, or not reviewed at all, stops here.
+
+Each request is matched to its surface in ``surfaces.py`` (the action of an API call, else the
+route's endpoint) before any view or action runs. Sysadmins pass; anyone else is refused a
+surface marked ``sysadmin`` or missing from the table. That makes a new plugin's pages and
+actions closed until someone reviews them, instead of open until someone notices.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import flask
+
+import ckan.logic as logic
+import ckan.plugins.toolkit as tk
+
+from . import surfaces
+
+
+def _is_sysadmin() -> bool:
+    user = tk.current_user
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "sysadmin", False))
+
+
+def _registered(action: str) -> bool:
+    try:
+        logic.get_action(action)
+    except KeyError:  # CKAN answers 'Action name not known' itself
+        return False
+    return True
+
+
+def _api_refusal(action: str) -> flask.Response:
+    body = {"success": False, "help": "",
+            "error": {"__type": "Authorization Error",
+                      "message": tk._("Access denied: %(action)s is open to system administrators only")
+                      % {"action": action}}}
+    return flask.make_response(flask.json.dumps(body), 403, {"Content-Type": "application/json;charset=utf-8"})
+
+
+def refuse_unreviewed() -> Optional[Any]:
+    """A Flask ``before_request`` hook: None lets the request through."""
+    endpoint = flask.request.endpoint
+    if endpoint is None or _is_sysadmin():
+        return None
+    if endpoint == "api.action":
+        action = (flask.request.view_args or {}).get("logic_function", "")
+        if _registered(action) and surfaces.sysadmin_only_action(action):
+            return _api_refusal(action)
+        return None
+    if surfaces.sysadmin_only_route(endpoint):
+        return tk.abort(403, tk._("This page is open to system administrators only"))
+    return None
+
+
+def install(app: Any) -> Any:
+    """Register the gate on CKAN's Flask application (IMiddleware.make_middleware)."""
+    if isinstance(app, flask.Flask) and refuse_unreviewed not in app.before_request_funcs.get(None, []):
+        app.before_request(refuse_unreviewed)
+    return app
