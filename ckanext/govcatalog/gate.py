@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import flask
+from werkzeug import exceptions
 
 import ckan.logic as logic
 import ckan.plugins.toolkit as tk
@@ -38,9 +39,23 @@ def _api_refusal(action: str) -> flask.Response:
     return flask.make_response(flask.json.dumps(body), 403, {"Content-Type": "application/json;charset=utf-8"})
 
 
+# Routes that CKAN registers but whose view cannot work: a clear 404 instead of a crash.
+BROKEN_ROUTES = {
+    "group.bulk_process": "groups have no bulk actions; organizations do",
+}
+# A page view that lets one of these escape would answer 500; they are the caller's doing.
+LOGIC_ERRORS_AS_HTTP = {
+    logic.NotFound: exceptions.NotFound,
+    logic.NotAuthorized: exceptions.Forbidden,
+    logic.ValidationError: exceptions.BadRequest,
+}
+
+
 def refuse_unreviewed() -> Optional[Any]:
     """A Flask ``before_request`` hook: None lets the request through."""
     endpoint = flask.request.endpoint
+    if endpoint in BROKEN_ROUTES:
+        return tk.abort(404, tk._("Not found"))
     if endpoint is None or _is_sysadmin():
         return None
     if endpoint == "api.action":
@@ -53,8 +68,18 @@ def refuse_unreviewed() -> Optional[Any]:
     return None
 
 
+def _logic_error_handler(app: flask.Flask, http_error: type[exceptions.HTTPException]) -> Any:
+    def handle(error: Exception) -> Any:
+        message = getattr(error, "error_summary", None) or str(error) or None
+        return app.handle_http_exception(http_error(description=str(message) if message else None))
+    return handle
+
+
 def install(app: Any) -> Any:
-    """Register the gate on CKAN's Flask application (IMiddleware.make_middleware)."""
+    """Register the gate, and the answers to logic errors that page views let escape, on CKAN's
+    Flask application (IMiddleware.make_middleware)."""
     if isinstance(app, flask.Flask) and refuse_unreviewed not in app.before_request_funcs.get(None, []):
         app.before_request(refuse_unreviewed)
+        for logic_error, http_error in LOGIC_ERRORS_AS_HTTP.items():
+            app.register_error_handler(logic_error, _logic_error_handler(app, http_error))
     return app

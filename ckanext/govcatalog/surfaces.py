@@ -275,6 +275,7 @@ harvest_object_create                 sysadmin  -                      none
 harvest_objects_import                sysadmin  -                      none
 harvest_log_list                      sysadmin  -                      none
 harvest_get_notifications_recipients  sysadmin  -                      none
+InactiveSource                        sysadmin  -                      none       # an exception class harvest exports as an action
 # --- ours: the publish-approval workflow
 govcatalog_workflow_submit            filtered  workflow+auth          dataset
 govcatalog_workflow_approve           filtered  workflow+auth          dataset

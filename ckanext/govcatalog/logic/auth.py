@@ -9,7 +9,8 @@ from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.govcatalog import access, policy
 
-__all__ = ["package_show", "resource_show", "package_create", "package_update"]
+__all__ = ["package_show", "resource_show", "package_create", "package_update", "follow_dataset",
+           "package_collaborator_list", "user_invite"]
 
 
 def _package(context: Context, data_dict: DataDict) -> model.Package | None:
@@ -77,3 +78,31 @@ def package_update(next_auth: Any, context: Context, data_dict: DataDict) -> Aut
         if not refusal["success"]:
             return refusal
     return next_auth(context, _owner_org_as_text(data_dict or {}))
+
+
+@tk.chained_auth_function
+def follow_dataset(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Following is for datasets one may see."""
+    package = _package(context, data_dict or {})
+    if package is not None:
+        refusal = _decide(policy.may_see_metadata, package, context, tk._("You are not allowed to see this dataset"))
+        if not refusal["success"]:
+            return refusal
+    return next_auth(context, data_dict)
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def package_collaborator_list(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's check asserts a signed-in user and an existing dataset (a crash, HTTP 500, otherwise)."""
+    if access.user_from_context(context) is None or _package(context, data_dict or {}) is None:
+        return {"success": False, "msg": tk._("Not authorized to see the collaborators of this dataset")}
+    return next_auth(context, data_dict)
+
+
+@tk.chained_auth_function
+def user_invite(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's check reads ``group_id`` unguarded (a KeyError, HTTP 500, without it)."""
+    if not isinstance((data_dict or {}).get("group_id"), str):
+        return {"success": False, "msg": tk._("Name the organization to invite the user to (group_id)")}
+    return next_auth(context, data_dict)
