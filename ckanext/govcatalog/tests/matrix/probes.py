@@ -136,6 +136,8 @@ def _route_values(world: World, endpoint: str, rule: str, address: str, persona:
         if address == "dataset":
             values = {"id": seeded.name, "_id": seeded.name, "dataset_id": seeded.name}
         elif address == "resource":
+            if values["id"] != seeded.upload_resource_id:  # pages: the file's resource (actions read both)
+                continue
             values = {"id": seeded.name, "resource_id": values["id"]}
         elif address == "activity":
             # /dataset/<id>/history/<activity_id> names the dataset; /dataset/changes/<id> the activity
