@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
+import flask
 import sqlalchemy as sa
 
 import ckan.model as model
@@ -64,10 +65,33 @@ _ROLES_SQL = sa.text(
 
 
 def user_facts(user: Optional[model.User]) -> policy.UserFacts:
+    """The user's roles, read once per request (a page asks for every dataset it shows)."""
     if user is None or not getattr(user, "id", None):
         return policy.ANONYMOUS
+    cache = _request_cache()
+    if cache is not None and user.id in cache:
+        return cache[user.id]
     roles = {group_id: capacity for group_id, capacity in model.Session.execute(_ROLES_SQL, {"user_id": user.id})}
-    return policy.UserFacts(id=user.id, sysadmin=bool(user.sysadmin), roles=roles, approver_of=approver_of(user.id))
+    facts = policy.UserFacts(id=user.id, sysadmin=bool(user.sysadmin), roles=roles, approver_of=approver_of(user.id))
+    if cache is not None:
+        cache[user.id] = facts
+    return facts
+
+
+USER_FACTS_CACHE = "govcatalog_user_facts"
+
+
+def _request_cache() -> Optional[dict[str, policy.UserFacts]]:
+    """Only inside a routed request: scripts and tests that change roles between calls see them."""
+    if not flask.has_request_context() or flask.request.url_rule is None:
+        return None
+    return flask.g.setdefault(USER_FACTS_CACHE, {})
+
+
+def forget_user_facts() -> None:
+    """After a change of roles or approvers within the request."""
+    if flask.has_request_context():
+        flask.g.pop(USER_FACTS_CACHE, None)
 
 
 def approver_of(user_id: str) -> frozenset[str]:
@@ -75,9 +99,17 @@ def approver_of(user_id: str) -> frozenset[str]:
     return frozenset(org for lookup in APPROVER_LOOKUPS for org in lookup(user_id))
 
 
+def prefetch_workflow_states(package_ids: Iterable[str]) -> None:
+    """Read the workflow states of many datasets in one query (a search page's results)."""
+    wanted = [i for i in package_ids if isinstance(i, str)]
+    for prefetch in WORKFLOW_STATE_PREFETCHES:
+        prefetch(wanted)
+
+
 # Filled by the workflow plugin, which keeps the approvers and the workflow state.
 APPROVER_LOOKUPS: list[Callable[[str], Iterable[str]]] = []
 WORKFLOW_STATE_LOOKUPS: list[Callable[[str], Optional[str]]] = []
+WORKFLOW_STATE_PREFETCHES: list[Callable[[list[str]], None]] = []
 
 
 def user_from_context(context: Mapping[str, Any]) -> Optional[model.User]:
