@@ -36,6 +36,18 @@ def test_nobody_approves_their_own_submission(agency):
     assert agency.public_view() is not None
 
 
+@pytest.mark.parametrize("reason", [5, 2.5, True, ["เหตุผล"], {"th": "เหตุผล"}])
+@pytest.mark.parametrize("action", ["reject", "submit"])
+def test_a_reason_must_be_text(agency, action, reason):
+    agency.create()
+    if action == "reject":
+        agency.ok("govcatalog_workflow_submit", "editor", id="ds")
+    before = agency.ok("package_show", "editor", id="ds")["workflow_state"]
+    response = agency.call(f"govcatalog_workflow_{action}", "admin", id="ds", reason=reason)
+    assert response.status_code == 409 and response.json["error"]["reason"] == ["Must be text"]
+    assert agency.ok("package_show", "editor", id="ds")["workflow_state"] == before
+
+
 def test_a_sysadmin_override_is_recorded(agency):
     agency.create(user="sysadmin")
     agency.ok("govcatalog_workflow_submit", "sysadmin", id="ds")
