@@ -84,6 +84,13 @@ def test_a_reason_must_be_text(agency, action, reason):
     assert agency.ok("package_show", "editor", id="ds")["workflow_state"] == before
 
 
+def test_a_reason_must_be_text_in_thai_too(agency):
+    agency.create()
+    response = agency.app.post("/th/api/3/action/govcatalog_workflow_submit", json={"id": "ds", "reason": [1]},
+                               headers={"Authorization": agency.users["editor"]["token"]})
+    assert response.status_code == 409 and response.json["error"]["reason"] == ["ต้องเป็นข้อความ"]
+
+
 def test_a_sysadmin_override_is_recorded(agency):
     agency.create(user="sysadmin")
     agency.ok("govcatalog_workflow_submit", "sysadmin", id="ds")
