@@ -13,7 +13,7 @@ import dataclasses
 import mimetypes
 import os
 import uuid
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from werkzeug.datastructures import FileStorage
 
@@ -81,23 +81,16 @@ def discard(package_id: str, staged_files: Iterable[Staged]) -> None:
 
 # --- applying an approved revision ------------------------------------------------------------
 
+def _nothing() -> None:
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Swap:
-    """A live file to replace (new_path) or to delete (new_path None) once the commit succeeded."""
-    new_path: Optional[str]
-    live_path: str
-
-    def apply(self) -> None:
-        if self.new_path is None:
-            with contextlib.suppress(OSError):
-                os.remove(self.live_path)
-        else:
-            os.replace(self.new_path, self.live_path)
-
-    def discard(self) -> None:
-        if self.new_path is not None:
-            with contextlib.suppress(OSError):
-                os.remove(self.new_path)
+    """A live file's change, prepared beside it: ``apply`` once the approved revision is
+    committed, ``discard`` if it is not."""
+    apply: Callable[[], None]
+    discard: Callable[[], None] = _nothing
 
 
 _SWAPS: contextvars.ContextVar[Optional[list[Swap]]] = contextvars.ContextVar("govcatalog_swaps", default=None)

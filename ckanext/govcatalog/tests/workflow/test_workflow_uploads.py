@@ -177,3 +177,47 @@ def test_uploads_to_a_draft_are_direct(agency, storage):
     assert agency.download("ds", rid, "editor").data == NEW
     assert agency.download("ds", rid, None).status_code in (403, 404)
     assert staged_files(storage) == []
+
+
+@pytest.fixture
+def file_storage(storage, monkeypatch, ckan_config, reset_storages) -> Any:
+    """CKAN 2.12's file storage (ckan.files) for resources, on a local folder."""
+    for option, value in (("type", "ckan:fs"), ("path", str(storage / "files")), ("initialize", "true")):
+        monkeypatch.setitem(ckan_config, f"ckan.files.storage.default.{option}", value)
+    reset_storages()
+    yield storage
+    monkeypatch.undo()
+    reset_storages()
+
+
+def test_with_file_storage_a_replacement_file_waits_for_approval_too(agency, file_storage):
+    rid = published_with_file(agency)["resources"][0]["id"]
+    assert bytes_seen(agency, rid) == everyone_sees(OLD)
+    assert agency.upload("resource_patch", "editor", NEW, id=rid).status_code == 200
+    assert bytes_seen(agency, rid) == everyone_sees(OLD)
+    upload = uploader.get_resource_uploader({"upload": FileStorage(io.BytesIO(NEW), filename="x.csv")})
+    with pytest.raises(logic.ValidationError):
+        upload.upload(rid, uploader.get_max_resource_size())
+    agency.ok("govcatalog_workflow_approve", "approver", id="ds")
+    assert bytes_seen(agency, rid) == everyone_sees(NEW)
+    assert staged_files(file_storage) == []
+
+
+@pytest.mark.parametrize("owner", ["resource", "package"])
+def test_a_stored_file_cannot_be_given_to_a_published_dataset(agency, file_storage, monkeypatch, ckan_config, owner):
+    monkeypatch.setitem(ckan_config, "ckan.files.authenticated_uploads.allow", True)
+    monkeypatch.setitem(ckan_config, "ckan.files.authenticated_uploads.storages", ["default"])
+    published = published_with_file(agency)
+    draft = agency.create("draft-one")
+
+    def give(dataset: dict[str, Any]) -> Any:
+        created = agency.app.post("/api/3/action/file_create", data={
+            "storage": "default", "upload": (io.BytesIO(NEW), f"{dataset['name']}.csv")},
+            headers={"Authorization": agency.users["editor"]["token"]})
+        assert created.status_code == 200, created.body
+        owner_id = dataset["resources"][0]["id"] if owner == "resource" else dataset["id"]
+        return agency.call("file_ownership_transfer", "editor", id=created.json["result"]["id"],
+                           owner_type=owner, owner_id=owner_id)
+
+    assert give(published).status_code == 403
+    assert give(draft).status_code == 200
