@@ -23,7 +23,9 @@ pytestmark = [
 ]
 
 OLD, NEW = b"province,people\nbangkok,5494932\n", b"province,people\nbangkok,9999999\n"
-VIEWERS = (None, "outsider", "member", "approver")  # a published open dataset's files are for everyone
+# a published open dataset's files are for everyone: anonymous, people of no or another
+# organization, a plain member, an approver
+VIEWERS = (None, "outsider", "other_admin", "member", "approver")
 
 
 @pytest.fixture
@@ -64,6 +66,10 @@ def test_a_replacement_file_waits_for_approval(agency, storage):
     assert bytes_seen(agency, rid) == everyone_sees(OLD)
     assert agency.public_view()["resources"][0]["url"].endswith("data.csv")
     assert [p.read_bytes() for p in staged_files(storage)] == [NEW]
+    # the edit is the submission (a published dataset is not submitted again)
+    assert agency.call("govcatalog_workflow_submit", "editor", id="ds").status_code == 409
+    assert agency.ok("govcatalog_workflow_queue", "approver")["to_decide"][0]["pending_revision"] is True
+    assert bytes_seen(agency, rid) == everyone_sees(OLD)
     agency.ok("govcatalog_workflow_approve", "approver", id="ds")
     assert bytes_seen(agency, rid) == everyone_sees(NEW)
     assert agency.public_view()["resources"][0]["url"].endswith("new.csv")
