@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-import logging
 import uuid
 from typing import Any, Callable, Optional
 
@@ -25,7 +24,6 @@ from ckanext.govcatalog import access, policy
 from . import service, staging
 from .model import WorkflowRecord
 
-log = logging.getLogger(__name__)
 Update = Callable[[dict[str, Any], dict[str, Any]], Any]
 
 
