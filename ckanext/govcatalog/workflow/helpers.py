@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "request_withdrawal": N_("Request withdrawal"), "withdraw": N_("Withdraw"),
     "submit_revision": N_("Edit submitted"), "approve_revision": N_("Edit approved"),
     "reject_revision": N_("Edit rejected"), "tighten_level": N_("Classification tightened"),
+    "cancel_revision": N_("Edit withdrawn by its author"),
 }
 
 

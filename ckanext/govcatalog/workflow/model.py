@@ -11,7 +11,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 
-def _now() -> datetime.datetime:
+def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
@@ -29,7 +29,11 @@ class WorkflowRecord(tk.BaseModel):  # type: ignore[misc, valid-type]
     pending_at: Optional[datetime.datetime] = Column(types.DateTime(timezone=True))
     # metadata_modified of the live dataset the revision was made from (the version check)
     pending_base: Any = Column(Text)
-    updated_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=_now)
+    # files uploaded in the pending revision, kept apart until approval: {resource id: staged file}
+    pending_uploads: Any = Column(JSONB)
+    # user ids of everyone who wrote content not yet approved (four eyes: none of them approves it)
+    authors: Any = Column(JSONB, nullable=False, default=list)
+    updated_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
 
     @classmethod
     def get(cls, package_id: str) -> Optional["WorkflowRecord"]:
@@ -51,14 +55,16 @@ class WorkflowEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
     reason: Any = Column(Text)
     revision_digest: Any = Column(Text)
     override: Any = Column(Boolean, nullable=False, default=False)
-    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=_now)
+    # on an approval: the user ids of every author of the approved content
+    authors: Any = Column(JSONB)
+    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "package_id": self.package_id, "organization_id": self.organization_id,
             "actor_id": self.actor_id, "action": self.action, "from_state": self.from_state,
             "to_state": self.to_state, "reason": self.reason, "revision_digest": self.revision_digest,
-            "override": self.override, "created_at": self.created_at.isoformat(),
+            "override": self.override, "authors": self.authors or [], "created_at": self.created_at.isoformat(),
         }
 
 
@@ -70,7 +76,7 @@ class Approver(tk.BaseModel):  # type: ignore[misc, valid-type]
     organization_id: Any = Column(Text, primary_key=True)
     user_id: Any = Column(Text, primary_key=True)
     created_by: Any = Column(Text)
-    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=_now)
+    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
 
 
 def approver_organizations(user_id: str) -> Iterable[str]:

@@ -3,7 +3,9 @@
 - every dataset has a workflow state (service.py); CKAN's private flag follows it, so neither the
   API (private=false, a level change, a resource change) nor a button publishes anything;
 - an edit to a published dataset becomes a pending revision: the public keeps the approved version
-  (a stricter classification applies at once);
+  (a stricter classification applies at once), and its files wait apart until approval;
+- the resource uploader refuses to write a live file of a published dataset unless an approved
+  revision is being applied (defence in depth, uploader.py);
 - the policy asks this plugin for the state and for the approvers it names.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govcatalog import access
 
-from . import service
+from . import service, uploader
 from .model import WorkflowRecord, approver_organizations
 
 
@@ -33,6 +35,7 @@ class GovcatalogWorkflowPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.ISignal)
+    p.implements(p.IUploader, inherit=True)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
@@ -47,10 +50,18 @@ class GovcatalogWorkflowPlugin(p.SingletonPlugin):
 
         return {tk.signals.ckanext.signal("govcatalog_workflow_transition"): [notify.on_transition]}
 
+    # IUploader: CKAN's own resource uploader, guarded
+    def get_resource_uploader(self, data_dict: dict[str, Any]) -> Any:
+        return uploader.resource_uploader(data_dict)
+
+    def get_uploader(self, upload_to: str, old_filename: Optional[str]) -> None:
+        return None  # images and other files: CKAN's default
+
     # IPackageController
     def create(self, entity: model.Package) -> None:
         record = service.record_for(entity)
         record.state = service.DRAFT
+        record.authors = [entity.creator_user_id] if entity.creator_user_id else []
         service.sync_disclosure(entity, service.DRAFT)
 
     def edit(self, entity: model.Package) -> None:

@@ -11,7 +11,6 @@ approve/reject then decide that revision. Only the transitions below change what
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import json
 
@@ -23,7 +22,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govcatalog import access, policy
 
-from .model import WorkflowEvent, WorkflowRecord
+from .model import WorkflowEvent, WorkflowRecord, now
 
 DRAFT = "draft"
 PENDING = "pending"
@@ -73,10 +72,6 @@ def state_name(state: str) -> str:
     return thai if flask.has_request_context() and tk.h.lang() == "th" else english
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 def state_of(package: model.Package) -> str:
     """The dataset's workflow state; datasets from before the workflow keep what CKAN said."""
     record = WorkflowRecord.get(package.id)
@@ -92,7 +87,7 @@ def is_disclosed_state(state: str) -> bool:
 def record_for(package: model.Package) -> WorkflowRecord:
     record = WorkflowRecord.get(package.id)
     if record is None:
-        record = WorkflowRecord(package_id=package.id, state=state_of(package), updated_at=_now())
+        record = WorkflowRecord(package_id=package.id, state=state_of(package), updated_at=now())
         model.Session.add(record)
     return record
 
@@ -107,10 +102,10 @@ def digest(package_dict: dict[str, Any]) -> str:
 
 def log_event(package: model.Package, actor_id: Optional[str], action: str, from_state: Optional[str],
               to_state: Optional[str], reason: Optional[str] = None, revision_digest: Optional[str] = None,
-              override: bool = False) -> WorkflowEvent:
+              override: bool = False, authors: Optional[list[str]] = None) -> WorkflowEvent:
     event = WorkflowEvent(package_id=package.id, organization_id=package.owner_org, actor_id=actor_id,
                           action=action, from_state=from_state, to_state=to_state, reason=reason,
-                          revision_digest=revision_digest, override=override, created_at=_now())
+                          revision_digest=revision_digest, override=override, authors=authors, created_at=now())
     model.Session.add(event)
     return event
 
@@ -129,13 +124,32 @@ def last_submitter(package_id: str) -> Optional[str]:
     return record.submitted_by if record is not None else None
 
 
-def check_four_eyes(package: model.Package, actor: policy.UserFacts) -> bool:
-    """Nobody decides on their own submission; a sysadmin may, and that is recorded as an override."""
-    if actor.id is None or last_submitter(package.id) != actor.id:
+def add_author(package: model.Package, user_id: Optional[str]) -> None:
+    """Remember who wrote content that is not approved yet (none of them may approve it)."""
+    record = record_for(package)
+    if user_id and user_id not in (record.authors or []):
+        record.authors = [*(record.authors or []), user_id]
+
+
+def content_authors(package: model.Package) -> list[str]:
+    """Everyone who wrote the content now waiting for a decision, and who submitted it (records
+    from before authors were kept name only the submitter)."""
+    record = WorkflowRecord.get(package.id)
+    authors = set(record.authors or []) if record is not None else set()
+    submitter = last_submitter(package.id)
+    return sorted(authors | ({submitter} if submitter else set()))
+
+
+def check_four_eyes(package: model.Package, actor: policy.UserFacts, action: str) -> bool:
+    """Nobody decides on their own submission, nor approves content they wrote; a sysadmin may,
+    and that is recorded as an override."""
+    involved = set(content_authors(package)) if action == "approve" else {last_submitter(package.id)}
+    if actor.id is None or actor.id not in involved:
         return False
     if actor.sysadmin:
         return True
-    raise WorkflowError(tk._("You cannot approve or reject your own submission; another approver must decide"))
+    raise WorkflowError(tk._("You cannot approve your own submission or content you wrote, nor reject "
+                             "your own submission; another approver must decide"))
 
 
 def sync_disclosure(package: model.Package, state: str) -> None:
@@ -146,117 +160,41 @@ def sync_disclosure(package: model.Package, state: str) -> None:
 
 
 def transition(package: model.Package, action: str, actor: policy.UserFacts, reason: Optional[str]) -> str:
+    """Move the dataset itself (revisions of a disclosed dataset are decided in revisions.py)."""
     spec = TRANSITIONS[action]
     record = record_for(package)
     current = record.state
-    pending_revision = record.pending_revision is not None and current in policy.DISCLOSED_STATES
-    if action in ("approve", "reject") and pending_revision:
-        return decide_revision(package, record, action, actor, reason)
     if current not in spec.sources:
         raise WorkflowError(tk._("This dataset is %(state)s; it cannot be %(action)s now")
                             % {"state": state_name(current), "action": action.replace("_", " ")})
-    if spec.reason_required and not (reason or "").strip():
-        raise WorkflowError(tk._("Please give a reason"))
-    override = check_four_eyes(package, actor) if spec.by_approver else False
+    require_reason(spec.reason_required, reason)
+    override = check_four_eyes(package, actor, action) if spec.by_approver else False
     record.state = spec.target
-    record.updated_at = _now()
+    record.updated_at = now()
     if action == "submit":
-        record.submitted_by, record.submitted_at = actor.id, _now()
+        record.submitted_by, record.submitted_at = actor.id, now()
     sync_disclosure(package, spec.target)
-    approved_digest = None
+    approved_digest, authors = None, None
     if action == "approve":
         approved_digest = digest(tk.get_action("package_show")(
             {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": package.id}))
-    log_event(package, actor.id, action, current, spec.target, reason, approved_digest, override)
+        authors = content_authors(package)
+        record.authors = []  # approved: nothing unreviewed is left
+    log_event(package, actor.id, action, current, spec.target, reason, approved_digest, override, authors)
     return spec.target
 
 
-def decide_revision(package: model.Package, record: WorkflowRecord, action: str, actor: policy.UserFacts,
-                    reason: Optional[str]) -> str:
-    """Approve (apply atomically) or reject (discard) the pending revision of a published dataset."""
-    if action == "reject" and not (reason or "").strip():
+def require_reason(required: bool, reason: Optional[str]) -> None:
+    if required and not (reason or "").strip():
         raise WorkflowError(tk._("Please give a reason"))
-    override = check_four_eyes(package, actor)
-    revision = dict(record.pending_revision)
-    base = record.pending_base
-    record.pending_revision = record.pending_by = record.pending_at = record.pending_base = None
-    record.updated_at = _now()
-    log_event(package, actor.id, f"{action}_revision", record.state, record.state, reason,
-              digest(revision), override)
-    if action == "approve":
-        live_modified = package.metadata_modified.isoformat() if package.metadata_modified else None
-        if base and live_modified != base:
-            model.Session.rollback()
-            raise WorkflowError(tk._("The dataset changed after this revision was made; "
-                                     "ask the editor to submit the change again"))
-        # package_update commits: the revision and the record/audit changes above land together
-        apply_revision(revision)
-    return record.state
 
 
 APPLYING = "govcatalog_applying_revision"
 
 
-def apply_revision(revision: dict[str, Any]) -> None:
-    """Write the approved revision (package_update validates it again, reindexes and commits)."""
-    context = {"ignore_auth": True, "user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"],
-               APPLYING: True}
-    tk.get_action("package_update")(context, revision)
-
-
 def level_rank(level: Optional[str]) -> int:
     """Higher is stricter (an unknown level counts as internal, as the policy treats it)."""
     return policy.LEVELS.index(policy.effective_level(level))
-
-
-def stage_revision(update: Any, context: dict[str, Any], data_dict: dict[str, Any],
-                   package: model.Package) -> dict[str, Any]:
-    """An edit to a published dataset: validate it without saving, apply a tightened level at
-    once, and keep the rest as the pending revision (the public keeps the approved version)."""
-    tk.check_access("package_update", context, data_dict)
-    actor = access.user_facts(access.user_from_context(context))
-    record = record_for(package)
-    if record.pending_revision is not None and record.pending_by != actor.id:
-        raise WorkflowError(tk._("Another edit of this dataset is waiting for approval; "
-                                 "it must be approved or rejected before a new one"))
-    live = _show(package.id)
-    candidate = _validated_candidate(update, context, data_dict, package.id)
-    # publication belongs to the workflow: an edit cannot (un)publish through CKAN's own state
-    candidate["state"] = live["state"]
-    if level_rank(candidate.get("data_classification")) > level_rank(live.get("data_classification")):
-        tightened = dict(live, data_classification=candidate.get("data_classification"),
-                         data_category=candidate.get("data_category"))
-        log_event(package, actor.id, "tighten_level", record.state, record.state,
-                  f"{live.get('data_classification')} -> {candidate.get('data_classification')}")
-        update(dict(context, **{APPLYING: True}), tightened)  # commits, with the event
-        record = record_for(model.Package.get(package.id))
-        live = _show(package.id)
-    if digest(candidate) != digest(live):
-        record.pending_revision = candidate
-        record.pending_by, record.pending_at = actor.id, _now()
-        record.pending_base = model.Package.get(package.id).metadata_modified.isoformat()
-        record.updated_at = _now()
-        log_event(package, actor.id, "submit_revision", record.state, record.state, None, digest(candidate))
-    # the live dataset is unchanged (a tightening was saved and indexed by package_update itself),
-    # so neither a reindex nor another package_show is needed
-    model.repo.commit()
-    return dict(live, workflow_pending_revision=record.pending_revision is not None)
-
-
-def _show(package_id: str) -> dict[str, Any]:
-    return tk.get_action("package_show")({"ignore_auth": True, "use_cache": False}, {"id": package_id})
-
-
-def _validated_candidate(update: Any, context: dict[str, Any], data_dict: dict[str, Any],
-                         package_id: str) -> dict[str, Any]:
-    """The dataset as this edit would make it, validated by the schema, and not saved.
-
-    With defer_commit, CKAN's package_update rolls its own savepoint back and returns the dict
-    it would have saved: exactly the candidate revision.
-    """
-    candidate = update(dict(context, **{APPLYING: True, "defer_commit": True}), dict(data_dict))
-    model.Session.expire_all()
-    return dict(candidate)
 
 
 def revision_diff(live: dict[str, Any], revision: dict[str, Any], fields: list[dict[str, Any]]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 a named approver, people of another organization, and an API to act as any of them."""
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -43,6 +44,15 @@ class Agency:
     def public_view(self, name: str = "ds") -> dict[str, Any] | None:
         response = self.app.get("/api/3/action/package_show", query_string={"id": name})
         return response.json["result"] if response.status_code == 200 else None
+
+    def upload(self, action: str, user: str, content: bytes, filename: str = "data.csv", **data: Any) -> Any:
+        """A multipart API call with a file in ``upload`` (core's resource upload field)."""
+        return self.app.post(f"/api/3/action/{action}", data={**data, "upload": (io.BytesIO(content), filename)},
+                             headers={"Authorization": self.users[user]["token"]})
+
+    def download(self, dataset: str, resource_id: str, user: str | None) -> Any:
+        headers = {"Authorization": self.users[user]["token"]} if user else {}
+        return self.app.get(f"/dataset/{dataset}/resource/{resource_id}/download", headers=headers)
 
     def publish(self, name: str = "ds", **overrides: Any) -> dict[str, Any]:
         self.create(name, **overrides)

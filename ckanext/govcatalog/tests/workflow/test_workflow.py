@@ -36,6 +36,61 @@ def test_nobody_approves_their_own_submission(agency):
     assert agency.public_view() is not None
 
 
+def test_nobody_approves_content_they_wrote(agency):
+    agency.create()
+    agency.ok("govcatalog_workflow_submit", "editor", id="ds")
+    agency.ok("package_patch", "admin", id="ds", notes="ข้อความที่ผู้ดูแลเขียนเอง")
+    response = agency.call("govcatalog_workflow_approve", "admin", id="ds")
+    assert response.status_code == 409 and "content you wrote" in response.body
+    assert agency.public_view() is None
+    agency.ok("govcatalog_workflow_approve", "approver", id="ds")
+    assert agency.public_view()["notes"] == "ข้อความที่ผู้ดูแลเขียนเอง"
+    approval = agency.ok("govcatalog_workflow_history", "admin", id="ds")[-1]
+    assert approval["action"] == "approve" and approval["actor_id"] == agency.users["approver"]["id"]
+    assert approval["authors"] == sorted([agency.users["editor"]["id"], agency.users["admin"]["id"]])
+
+
+def test_authors_of_a_revision_do_not_approve_it_and_are_reset_by_approval(agency):
+    agency.create(user="admin")
+    agency.ok("govcatalog_workflow_submit", "editor", id="ds")
+    agency.ok("govcatalog_workflow_approve", "approver", id="ds")
+    agency.ok("resource_create", "admin", package_id="ds", name="ไฟล์ของผู้ดูแล", url="http://127.0.0.1/a.csv")
+    assert agency.call("govcatalog_workflow_approve", "admin", id="ds").status_code == 409
+    agency.ok("govcatalog_workflow_approve", "approver", id="ds")
+    agency.ok("package_patch", "editor", id="ds", title="แก้โดยบรรณาธิการ")
+    agency.ok("govcatalog_workflow_approve", "admin", id="ds")  # the admin wrote nothing still unapproved
+    events = agency.ok("govcatalog_workflow_history", "admin", id="ds")
+    assert [e["authors"] for e in events if e["action"] == "approve_revision"] == [
+        [agency.users["admin"]["id"]], [agency.users["editor"]["id"]]]
+
+
+def test_a_sysadmin_who_wrote_the_content_may_approve_as_a_recorded_override(agency):
+    agency.create()
+    agency.ok("govcatalog_workflow_submit", "editor", id="ds")
+    agency.ok("package_patch", "sysadmin", id="ds", notes="แก้โดยผู้ดูแลระบบ")
+    agency.ok("govcatalog_workflow_approve", "sysadmin", id="ds")
+    assert agency.ok("govcatalog_workflow_history", "sysadmin", id="ds")[-1]["override"] is True
+
+
+@pytest.mark.parametrize("reason", [5, 2.5, True, ["เหตุผล"], {"th": "เหตุผล"}])
+@pytest.mark.parametrize("action", ["reject", "submit"])
+def test_a_reason_must_be_text(agency, action, reason):
+    agency.create()
+    if action == "reject":
+        agency.ok("govcatalog_workflow_submit", "editor", id="ds")
+    before = agency.ok("package_show", "editor", id="ds")["workflow_state"]
+    response = agency.call(f"govcatalog_workflow_{action}", "admin", id="ds", reason=reason)
+    assert response.status_code == 409 and response.json["error"]["reason"] == ["Must be text"]
+    assert agency.ok("package_show", "editor", id="ds")["workflow_state"] == before
+
+
+def test_a_reason_must_be_text_in_thai_too(agency):
+    agency.create()
+    response = agency.app.post("/th/api/3/action/govcatalog_workflow_submit", json={"id": "ds", "reason": [1]},
+                               headers={"Authorization": agency.users["editor"]["token"]})
+    assert response.status_code == 409 and response.json["error"]["reason"] == ["ต้องเป็นข้อความ"]
+
+
 def test_a_sysadmin_override_is_recorded(agency):
     agency.create(user="sysadmin")
     agency.ok("govcatalog_workflow_submit", "sysadmin", id="ds")

@@ -11,12 +11,12 @@ from ckan.lib.plugins import get_permission_labels
 from ckan.types import Context, DataDict
 
 from ckanext.govcatalog import access, hiding
-from ckanext.govcatalog.workflow import service
+from ckanext.govcatalog.workflow import revisions, service
 from ckanext.govcatalog.workflow.logic import schema
 from ckanext.govcatalog.workflow.model import Approver, WorkflowEvent, WorkflowRecord
 
 __all__ = [
-    "package_update",
+    "package_update", "package_show", "resource_create",
     "govcatalog_workflow_submit", "govcatalog_workflow_approve", "govcatalog_workflow_reject",
     "govcatalog_workflow_request_withdrawal", "govcatalog_workflow_withdraw", "govcatalog_workflow_history",
     "govcatalog_workflow_queue", "govcatalog_approver_create", "govcatalog_approver_delete",
@@ -50,7 +50,10 @@ def _run(action: str, context: Context, data_dict: DataDict) -> dict[str, Any]:
     tk.check_access(f"govcatalog_workflow_{action}", context, {"id": package.id})
     actor = access.user_facts(access.user_from_context(context))
     before = service.state_of(package)
-    after = service.transition(package, action, actor, data.get("reason"))
+    if action in ("approve", "reject") and revisions.has_pending_revision(package):
+        after = revisions.decide(package, action, actor, data.get("reason"))
+    else:
+        after = service.transition(package, action, actor, data.get("reason"))
     logic.index_update_package({"ignore_auth": True}, package.id)
     _record_activity(package, actor.id, action, before, after, data.get("reason"))
     model.repo.commit()
@@ -73,17 +76,51 @@ def _record_activity(package: model.Package, actor_id: Optional[str], action: st
     hiding.relabel_activities(package.id, get_permission_labels().get_dataset_labels(package))
 
 
+def _disclosed_package(reference: Any) -> Optional[model.Package]:
+    """The active dataset named, when it is disclosed (published or withdrawal requested)."""
+    package = model.Package.get(reference) if isinstance(reference, str) else None
+    if package is None or package.state != "active" or not service.is_disclosed_state(service.state_of(package)):
+        return None
+    return package
+
+
 @tk.chained_action
 def package_update(up_func: Any, context: Context, data_dict: DataDict) -> Any:
-    """A published dataset is not changed in place: the edit waits for approval as a pending
-    revision (a stricter classification applies at once). See service.stage_revision."""
+    """A published dataset is not changed in place: the edit, files included, waits for approval as
+    a pending revision (a stricter classification applies at once). See revisions.stage. Other
+    edits are saved, and their author may not approve the dataset (four eyes)."""
     if context.get(service.APPLYING):
         return up_func(context, data_dict)
     reference = (data_dict or {}).get("id") or (data_dict or {}).get("name")
-    package = model.Package.get(reference) if isinstance(reference, str) else None
-    if package is None or package.state != "active" or not service.is_disclosed_state(service.state_of(package)):
+    package = _disclosed_package(reference)
+    if package is not None:
+        return revisions.stage(up_func, context, data_dict, package)
+    unpublished = model.Package.get(reference) if isinstance(reference, str) else None
+    user = access.user_from_context(context)
+    if unpublished is not None and user is not None:
+        service.add_author(unpublished, user.id)  # saved (or rolled back) with the edit
+    return up_func(context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def package_show(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """As CKAN's; a read for an update by the author of a pending revision returns that revision,
+    so that edits add up (see revisions.pending_view)."""
+    result = up_func(context, data_dict)
+    if (context.get("for_update") or context.get("for_edit")) and isinstance(result, dict):
+        return revisions.pending_view(result, context)
+    return result
+
+
+@tk.chained_action
+def resource_create(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """On a published dataset the new resource (and its file) waits in the pending revision, and
+    that staged resource is returned. See revisions.stage_resource."""
+    package = _disclosed_package((data_dict or {}).get("package_id"))
+    if context.get(service.APPLYING) or package is None:
         return up_func(context, data_dict)
-    return service.stage_revision(up_func, context, data_dict, package)
+    return revisions.stage_resource(context, data_dict, package)
 
 
 def govcatalog_workflow_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:

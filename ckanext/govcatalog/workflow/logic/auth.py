@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.govcatalog import access, policy
-from ckanext.govcatalog.workflow import service
+from ckanext.govcatalog.workflow import service, staging
 
 __all__ = [
     "govcatalog_workflow_submit", "govcatalog_workflow_approve", "govcatalog_workflow_reject",
@@ -82,6 +82,30 @@ def govcatalog_approver_list(context: Context, data_dict: DataDict) -> AuthResul
         return {"success": False, "msg": tk._("Organization not found")}
     user = _user(context)
     return {"success": user.sysadmin or user.role_in(organization.id) is not None}
+
+
+def _owning_package(owner_type: Any, owner_id: Any) -> Optional[model.Package]:
+    if not isinstance(owner_id, str):
+        return None
+    if owner_type == "package":
+        return model.Package.get(owner_id)
+    resource = model.Resource.get(owner_id) if owner_type == "resource" else None
+    return resource.package if resource is not None else None
+
+
+__all__.append("file_ownership_transfer")
+
+
+@tk.chained_auth_function
+def file_ownership_transfer(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
+    """CKAN 2.12 file storage: a file given to a published dataset or its resource would be
+    readable at once; files of a published dataset change only through an approved revision."""
+    package = _owning_package((data_dict or {}).get("owner_type"), (data_dict or {}).get("owner_id"))
+    if package is not None and service.is_disclosed_state(service.state_of(package)) \
+            and staging.pending_swaps() is None:
+        return {"success": False,
+                "msg": tk._("A file of a published dataset changes only when an approver approves the change")}
+    return next_auth(context, data_dict)
 
 
 
