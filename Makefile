@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT := bin/bootstrap.sh
 PYTEST := .venv/bin/pytest
 
-.PHONY: run test stop install bench bench-write relevance demo i18n
+.PHONY: run test stop install bench bench-write relevance demo i18n fuzz test-ckan-core
 
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
@@ -11,6 +11,17 @@ run:            ## install everything, start the catalog with Thai demo data on 
 test:           ## install everything, then run the whole test suite against a separate test database
 	@$(BOOT) migrate
 	@$(PYTEST) -q $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-ckan-core
+
+# CKAN core's own search-related tests against the PostgreSQL backend (part of `make test`).
+CORE_RUNNER := ckanext.govcatalog.tests.search.ckan_core.runner
+test-ckan-core:
+	@$(PYTEST) -q -p $(CORE_RUNNER) --ckan-ini=ckanext/govcatalog/tests/search/ckan_core/core.ini \
+		$$(.venv/bin/python -c "from $(CORE_RUNNER) import paths; print(*paths())") $(PYTEST_ARGS)
+
+fuzz:           ## the Hypothesis tests with fresh random examples, 10x longer (FACTOR=50 for longer still)
+	@$(BOOT) migrate
+	@GOVCATALOG_FUZZ=1 GOVCATALOG_FUZZ_FACTOR=$${FACTOR:-10} $(PYTEST) -q -m hypothesis $(PYTEST_ARGS)
 
 stop:           ## stop the web server and the job worker started by `make run`
 	@$(BOOT) stop

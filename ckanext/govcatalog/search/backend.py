@@ -25,15 +25,20 @@ import sqlalchemy as sa
 import ckan.model as model
 from ckan.lib.search.common import SearchError, SearchQueryError
 
+from . import params as solr_params
 from . import solr_syntax as syn
 from . import thai
-from .sql import NUMERIC_FIELDS, SqlCompiler, is_date_field, is_text_field, quote_lexeme, tsquery_literal
+from .sql import (
+    NUMERIC_FIELDS, SqlCompiler, balanced_sum, is_date_field, is_text_field, quote_lexeme, tsquery_literal,
+)
 
 log = logging.getLogger(__name__)
 
 TABLE = "govcatalog_search_document"
 BLOB_FIELDS = ("data_dict", "validated_data_dict")
 DEFAULT_MM = "2<-1 5<80%"
+TRANSACTION_STATUS_IDLE = 0  # libpq: the server is outside any transaction block
+PROGRAM_LIMIT_EXCEEDED = "54"  # SQLSTATE class: stack depth, statement too complex, too many columns
 
 # Which parts of the Solr document feed the free-text field, and with what weight.
 # CKAN's Solr schema copies these into its catch-all ``text`` field; the weights give the ranking
@@ -45,19 +50,28 @@ WEIGHT_D_FIELDS = ("text", "license", "organization", "res_name", "res_descripti
 WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
 MAX_POSITION = 16383  # PostgreSQL's limits for tsvector positions
 MAX_POSITIONS_PER_LEXEME = 256
+# PostgreSQL refuses a tsvector whose distinct lexemes exceed 1 MiB in all; keep clear of it.
+MAX_TSVECTOR_BYTES = 1_000_000
 
 
 def weighted_tsvector(lexemes_by_weight: dict[str, list[str]]) -> str:
     """tsvector text with positions, so that each lexeme carries its weight (a tsvector without
-    positions cannot hold weights, and ts_rank would then score every match alike)."""
+    positions cannot hold weights, and ts_rank would then score every match alike).
+
+    Past MAX_TSVECTOR_BYTES of distinct lexemes, further new lexemes are left out (a dataset whose
+    text is that large still indexes, by its first megabyte of vocabulary)."""
     positions: dict[str, list[str]] = {}
     position = 0
+    size = 0  # as PostgreSQL counts it: each lexeme (aligned) with a 2-byte count, 2 bytes a position
     for weight in ("A", "B", "C", "D"):
         for lexeme in lexemes_by_weight.get(weight, []):
             position = min(position + 1, MAX_POSITION)
-            entries = positions.setdefault(lexeme, [])
-            if len(entries) < MAX_POSITIONS_PER_LEXEME:
-                entries.append(f"{position}{weight}")
+            entries = positions.get(lexeme)
+            cost = 2 if entries is not None else len(lexeme.encode("utf-8")) + 5
+            if size + cost > MAX_TSVECTOR_BYTES or (entries is not None and len(entries) >= MAX_POSITIONS_PER_LEXEME):
+                continue
+            size += cost
+            positions.setdefault(lexeme, []).append(f"{position}{weight}")
     return " ".join(f"{quote_lexeme(lexeme)}:{','.join(entries)}" for lexeme, entries in positions.items())
 
 
@@ -90,6 +104,7 @@ class IndexRow:
     id: str
     site_id: str
     name: Optional[str]
+    title_folded: str
     doc: dict[str, Any]
     terms: dict[str, list[str]]
     field_lexemes: dict[str, list[str]]
@@ -126,6 +141,7 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
         id=str(solr_doc["id"]),
         site_id=str(solr_doc.get("site_id") or ""),
         name=solr_doc.get("name"),
+        title_folded=thai.normalize(" ".join(as_strings(doc.get("title")))),
         doc=doc,
         terms=terms,
         field_lexemes=field_lexemes,
@@ -143,16 +159,16 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
 
 UPSERT_SQL = sa.text(
     f"""
-    INSERT INTO {TABLE} (id, site_id, name, doc, terms, field_lexemes, tsv, word_text,
+    INSERT INTO {TABLE} (id, site_id, name, title_folded, doc, terms, field_lexemes, tsv, word_text,
                          permission_labels, state, capacity, dataset_type, metadata_modified, data_dict,
                          validated_data_dict, indexed_at)
-    VALUES (:id, :site_id, :name, CAST(:doc AS jsonb), CAST(:terms AS jsonb), CAST(:field_lexemes AS jsonb),
+    VALUES (:id, :site_id, :name, :title_folded, CAST(:doc AS jsonb), CAST(:terms AS jsonb), CAST(:field_lexemes AS jsonb),
             CAST(:tsv AS tsvector),
             :word_text, CAST(:labels AS text[]), :state, :capacity, :dataset_type,
             CAST(:modified AS timestamptz), :data_dict,
             :validated_data_dict, now())
     ON CONFLICT (id) DO UPDATE SET
-        site_id = EXCLUDED.site_id, name = EXCLUDED.name, doc = EXCLUDED.doc, terms = EXCLUDED.terms,
+        site_id = EXCLUDED.site_id, name = EXCLUDED.name, title_folded = EXCLUDED.title_folded, doc = EXCLUDED.doc, terms = EXCLUDED.terms,
         field_lexemes = EXCLUDED.field_lexemes, tsv = EXCLUDED.tsv, word_text = EXCLUDED.word_text,
         permission_labels = EXCLUDED.permission_labels, state = EXCLUDED.state,
         capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,
@@ -168,6 +184,7 @@ def upsert_params(row: IndexRow) -> dict[str, Any]:
         "id": row.id,
         "site_id": row.site_id,
         "name": row.name,
+        "title_folded": row.title_folded,
         "doc": json.dumps(row.doc, default=str),
         "terms": json.dumps(row.terms),
         "field_lexemes": json.dumps(row.field_lexemes),
@@ -200,27 +217,34 @@ class Results:
         return iter(self.docs)
 
 
+def invalid_query(text: str, error: Exception) -> SearchError:
+    shown = text if len(text) <= 200 else text[:200] + "..."  # never echo a 50,000-character query
+    return SearchError(f"Invalid search query {shown!r}: {error}")
+
+
 def compile_query(compiler: SqlCompiler, text: str, default_operator: str = "AND") -> str:
     """SQL for a Solr query string; any syntax problem becomes CKAN's SearchError (HTTP 409)."""
+    compiler.start_query()
     try:
         return compiler.compile(syn.parse(text, default_operator=default_operator))
     except syn.SolrSyntaxError as error:
-        raise SearchError(f"Invalid search query {text!r}: {error}") from error
+        raise invalid_query(text, error) from error
 
 
 def compile_free_text(compiler: SqlCompiler, text: str, mm: str) -> str:
     """Dismax: the words as typed, of which ``mm`` must match; Solr syntax characters count as text."""
+    compiler.start_query()
     try:
         node = syn.parse(text, default_operator="OR")
     except syn.SolrSyntaxError:
         node = syn.Term(None, text)  # e.g. "C++?" typed into the search box: search its words
-    if isinstance(node, syn.Or) and all(_is_free_text(c) for c in node.children):
-        clauses = list(node.children)
-        return compiler.min_match(clauses, required_matches(mm, len(clauses)))
     try:
+        if isinstance(node, syn.Or) and all(_is_free_text(c) for c in node.children):
+            clauses = list(node.children)
+            return compiler.min_match(clauses, required_matches(mm, len(clauses)))
         return compiler.compile(node)
     except syn.SolrSyntaxError as error:
-        raise SearchError(f"Invalid search query {text!r}: {error}") from error
+        raise invalid_query(text, error) from error
 
 
 def required_matches(mm: str, clauses: int) -> int:
@@ -243,14 +267,6 @@ def required_matches(mm: str, clauses: int) -> int:
             number = int(spec)
             required = number if number > 0 else clauses + number
     return max(1, min(clauses, required))
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if v]
-    return [value] if value else []
 
 
 _SORT_PART = re.compile(r"^\s*([\w.\-]+)\s+(asc|desc)\s*$", re.IGNORECASE)
@@ -323,28 +339,24 @@ class PostgresSolrConnection:
 
     # -- reads --
     def search(self, q: str = "*:*", **params: Any) -> Results:
-        compiler = SqlCompiler(now=_now())
-        where = self._where(compiler, q, params)
-        order_by, uses_score = sort_clause(params.get("sort"))
+        request = solr_params.check(q, params)
+        compiler = SqlCompiler(now=_now(), default_field=request.df)
+        where = self._where(compiler, request)
+        order_by, uses_score = sort_clause(request.sort)
         score = self._score(compiler) if uses_score else "0"
-        rows = max(0, int(params.get("rows", 10)))
-        start = max(0, int(params.get("start", 0)))
-        facet_fields = _as_list(params.get("facet.field")) if _truthy(params.get("facet", "true")) else []
-        limit = int(params.get("facet.limit", 50))
-        mincount = int(params.get("facet.mincount", 1))
-
         facet_sql, facet_columns = [], []
-        for i, name in enumerate(facet_fields):
-            limit_sql = "" if limit < 0 else f"LIMIT {limit}"
+        for i, name in enumerate(request.facet_fields):
+            limit_sql = "" if request.facet_limit < 0 else f"LIMIT {request.facet_limit}"
             # each facet's values are taken out of 'terms' once per match, in the CTE
             facet_columns.append(f", d.terms -> :facet_{i} AS facet_{i}")
             facet_sql.append(
                 f"""(SELECT coalesce(json_agg(json_build_array(v, c)), '[]') FROM (
                         SELECT v, count(*) AS c FROM m, jsonb_array_elements_text(m.facet_{i}) v
-                        GROUP BY v HAVING count(*) >= {mincount} ORDER BY c DESC, v {limit_sql}) f) AS facet_{i}"""
+                        GROUP BY v HAVING count(*) >= {request.facet_mincount} ORDER BY c DESC, v {limit_sql}) f)
+                   AS facet_{i}"""
             )
             compiler.params[f"facet_{i}"] = name
-        compiler.params.update({"rows": rows, "start": start})
+        compiler.params.update({"rows": request.rows, "start": request.start})
         statement = f"""
             WITH m AS MATERIALIZED (
                 SELECT d.id, {score} AS score {''.join(facet_columns)} FROM {TABLE} d WHERE {where}
@@ -355,39 +367,58 @@ class PostgresSolrConnection:
                       FROM (SELECT id, score FROM m LIMIT :rows OFFSET :start) p) AS page
                    {''.join(', ' + f for f in facet_sql)}
         """
-        try:
-            row = self.session.execute(sa.text(statement), compiler.params).mappings().one()
-        except sa.exc.DataError as error:
-            self.session.rollback()
-            raise SearchError(f"Invalid search query: {error.orig}") from error
+        row = self._read_one(statement, compiler.params)
         page = row["page"]
-        docs = self._fetch_docs([p[0] for p in page], [p[1] for p in page], params.get("fl"))
+        docs = self._fetch_docs([p[0] for p in page], [p[1] for p in page], request.fl)
         facets = {
-            name: [item for pair in row[f"facet_{i}"] for item in pair] for i, name in enumerate(facet_fields)
+            name: [item for pair in row[f"facet_{i}"] for item in pair]
+            for i, name in enumerate(request.facet_fields)
         }
         return Results(docs=docs, hits=int(row["hits"]), facets={"facet_fields": facets})
 
-    def _where(self, compiler: SqlCompiler, q: str, params: dict[str, Any]) -> str:
-        conditions = [self._query_condition(compiler, q or "*:*", params)]
-        for fq in _as_list(params.get("fq")):
+    def _read_one(self, statement: str, bind: dict[str, Any]) -> Any:
+        """Run the search in a savepoint: a value PostgreSQL refuses rolls back the search alone,
+        never the uncommitted work of the action that called package_search."""
+        try:
+            if not self._server_in_transaction():
+                return self.session.execute(sa.text(statement), bind).mappings().one()
+            with self.session.begin_nested():
+                return self.session.execute(sa.text(statement), bind).mappings().one()
+        except sa.exc.DataError as error:
+            raise SearchError(f"Invalid search query: {error.orig}") from error
+        except sa.exc.OperationalError as error:
+            if getattr(error.orig, "pgcode", "")[:2] != PROGRAM_LIMIT_EXCEEDED:
+                raise
+            raise SearchError("The search query is too complex; use fewer terms") from error
+
+    def _server_in_transaction(self) -> bool:
+        """False when raw SQL has ended the transaction behind SQLAlchemy's back (ckanext-harvest's
+        source clear sends its own COMMIT): a SAVEPOINT would then fail, and there is nothing to keep."""
+        info = getattr(self.session.connection().connection.dbapi_connection, "info", None)
+        return info is None or info.transaction_status != TRANSACTION_STATUS_IDLE
+
+    def _where(self, compiler: SqlCompiler, request: solr_params.SearchParams) -> str:
+        conditions = [self._query_condition(compiler, request)]
+        for fq in request.fq:
             if fq.strip():
                 conditions.append(compile_query(compiler, fq))
         # Filters never feed the ranking: only q does.
         return " AND ".join(conditions)
 
-    def _query_condition(self, compiler: SqlCompiler, q: str, params: dict[str, Any]) -> str:
-        def_type = params.get("defType", "lucene")
-        if def_type == "dismax" or (def_type == "edismax" and ":" not in q):
-            text = _strip_fields(q) if def_type == "dismax" else q
-            return compile_free_text(compiler, text, params.get("mm") or DEFAULT_MM)
-        return compile_query(compiler, q, str(params.get("q.op", "AND")).upper())
+    def _query_condition(self, compiler: SqlCompiler, request: solr_params.SearchParams) -> str:
+        q = request.q or "*:*"
+        if request.def_type == "dismax" or (request.def_type == "edismax" and ":" not in q):
+            text = _strip_fields(q) if request.def_type == "dismax" else q
+            return compile_free_text(compiler, text, request.mm or DEFAULT_MM)
+        return compile_query(compiler, q, request.q_op)
 
     def _score(self, compiler: SqlCompiler) -> str:
+        scores = list(compiler.ranking_sql)  # autocomplete's n-gram matches
         words = list(dict.fromkeys(compiler.ranking_words))
-        if not words:
-            return "0"
-        compiler.params["rank_query"] = " | ".join(tsquery_literal(w) for w in words)
-        return "ts_rank(d.tsv, CAST(:rank_query AS tsquery))"
+        if words:
+            compiler.params["rank_query"] = " | ".join(tsquery_literal(w) for w in words)
+            scores.append("ts_rank(d.tsv, CAST(:rank_query AS tsquery))")
+        return balanced_sum(scores) if scores else "0"
 
     def _fetch_docs(self, ids: list[str], scores: list[float], fl: Any) -> list[dict[str, Any]]:
         if not ids:
@@ -418,7 +449,7 @@ def _field_list(fl: Any) -> Optional[list[str]]:
     """Solr ``fl``: None or ``*`` for every stored field."""
     if fl is None:
         return None
-    names = [n for n in re.split(r"[\s,]+", " ".join(_as_list(fl))) if n]
+    names = [n for n in re.split(r"[\s,]+", " ".join(map(str, solr_params.as_list(fl)))) if n]
     return None if not names or "*" in names else names
 
 
@@ -429,10 +460,6 @@ def _is_free_text(node: syn.Node) -> bool:
 def _strip_fields(q: str) -> str:
     # Plain dismax does not parse ``field:value``; it searches the words as typed.
     return q.replace(":", " ")
-
-
-def _truthy(value: Any) -> bool:
-    return str(value).lower() in ("true", "on", "1", "yes")
 
 
 def _now() -> datetime.datetime:

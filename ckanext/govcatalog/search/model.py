@@ -17,7 +17,8 @@ class SearchDocument(tk.BaseModel):  # type: ignore[misc, valid-type]
     - ``terms``: every field as a list of strings, for exact filters and facet counts;
     - ``field_lexemes``: per text field (title, notes, extras_*...), its analyzed lexemes;
     - ``tsv``: all searchable text, weighted title (A) > tags (B) > notes (C) > the rest (D);
-    - ``word_text``: the analyzed words in order, to check quoted phrases.
+    - ``word_text``: the analyzed words in order, to check quoted phrases;
+    - ``title_folded``: the title lower-cased, for autocomplete by any part of it.
     """
 
     __tablename__ = "govcatalog_search_document"
@@ -25,6 +26,7 @@ class SearchDocument(tk.BaseModel):  # type: ignore[misc, valid-type]
     id: Any = Column(Text, primary_key=True)
     site_id: Any = Column(Text, nullable=False)
     name: Any = Column(Text)
+    title_folded: Any = Column(Text, nullable=False, default="")  # for autocomplete (title_ngram)
     doc: Any = Column(JSONB, nullable=False)
     terms: Any = Column(JSONB, nullable=False)
     field_lexemes: Any = Column(JSONB, nullable=False)

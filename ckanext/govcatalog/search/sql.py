@@ -23,6 +23,12 @@ NUMERIC_FIELDS = frozenset({"num_resources", "num_tags", "views_total", "views_r
 # Fields every search filters on, kept as columns so that the planner has real statistics.
 COLUMN_FIELDS = {"id": "d.id", "name": "d.name", "site_id": "d.site_id", "state": "d.state", "capacity": "d.capacity",
                  "dataset_type": "d.dataset_type"}
+# CKAN's autocomplete asks Solr's n-gram copies of name and title: here, a substring of the column.
+NGRAM_COLUMNS = {"name_ngram": "d.name", "title_ngram": "d.title_folded"}
+MIN_NGRAM = 2  # as CKAN's Solr schema (minGramSize): a single character matches no n-gram
+# At most this many terms (words, ranges, field clauses) per query string: bounds the SQL and the
+# tsquery PostgreSQL must plan (5,000 OR-ed words used to exhaust its stack).
+MAX_TERMS = 2000
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _FIELD_NAME = re.compile(r"^[\w.\-]+$")
 
@@ -58,14 +64,41 @@ class Compiled:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+class QueryTooLarge(syn.SolrSyntaxError):
+    """More terms than MAX_TERMS in one query string."""
+
+
+def balanced_sum(terms: list[str]) -> str:
+    """``a + b + c + d`` as ``((a + b) + (c + d))``: PostgreSQL recurses once per nesting level."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return f"({balanced_sum(terms[:middle])} + {balanced_sum(terms[middle:])})"
+
+
 @dataclass
 class SqlCompiler:
-    """Turns AST nodes into SQL; collects bind parameters and the free-text words (for ranking)."""
+    """Turns AST nodes into SQL; collects bind parameters and the free-text words (for ranking).
+
+    ``default_field`` is Solr's ``df``: the field of bare words (None or ``text``: all text).
+    """
 
     now: datetime.datetime
+    default_field: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     ranking_words: list[str] = field(default_factory=list)
+    ranking_sql: list[str] = field(default_factory=list)
+    terms: int = 0
     _counter: int = 0
+
+    def count_terms(self, number: int) -> None:
+        self.terms += max(1, number)
+        if self.terms > MAX_TERMS:
+            raise QueryTooLarge(f"The query has more than {MAX_TERMS:,} terms")
+
+    def start_query(self) -> None:
+        """Each query string (q, each fq) gets its own MAX_TERMS."""
+        self.terms = 0
 
     def bind(self, value: Any) -> str:
         self._counter += 1
@@ -83,8 +116,10 @@ class SqlCompiler:
         if isinstance(node, syn.Not):
             return f"(NOT {self.compile(node.child)})"
         if isinstance(node, syn.Exists):
+            self.count_terms(1)
             return f"(d.terms ? {self.bind(node.field)})"
         if isinstance(node, syn.Range):
+            self.count_terms(1)
             return self._range(node)
         if isinstance(node, syn.Term):
             return self._term(node)
@@ -99,17 +134,20 @@ class SqlCompiler:
         compiled = [self.compile(c) for c in clauses]
         if required >= len(compiled):
             return "(" + " AND ".join(compiled) + ")"
-        summed = " + ".join(f"({c})::int" for c in compiled)
-        return f"(({' OR '.join(compiled)}) AND ({summed}) >= {int(required)})"
+        summed = balanced_sum([f"({c})::int" for c in compiled])
+        return f"(({' OR '.join(compiled)}) AND {summed} >= {int(required)})"
 
     # --- terms ---------------------------------------------------------------
     def _term(self, term: syn.Term) -> str:
-        name = term.field
+        name = term.field or self.default_field
         if name is None or name in FREE_TEXT_FIELDS:
             return self._free_text(term)
         _check_field(name)
+        if name in NGRAM_COLUMNS:
+            return self._ngram(NGRAM_COLUMNS[name], term)
         if is_text_field(name):
             return self._text_field(name, term)
+        self.count_terms(1)
         if name in COLUMN_FIELDS and not term.prefix:
             return f"({COLUMN_FIELDS[name]} = {self.bind(term.value)})"
         if name == "permission_labels" and not term.prefix:
@@ -123,6 +161,7 @@ class SqlCompiler:
 
     def _free_text(self, term: syn.Term) -> str:
         words = thai.words(term.value)
+        self.count_terms(len(words))
         if not words:
             return "TRUE"  # only stop-words or punctuation: like Solr, they do not restrict
         self.ranking_words.extend(words)
@@ -134,6 +173,7 @@ class SqlCompiler:
 
     def _text_field(self, name: str, term: syn.Term) -> str:
         words = thai.words(term.value)
+        self.count_terms(len(words))
         if not words:
             return "TRUE"
         if term.prefix:
@@ -148,6 +188,20 @@ class SqlCompiler:
         if term.phrase and len(words) > 1:
             condition = f"({condition} AND strpos(d.word_text, {self.bind(' ' + ' '.join(words) + ' ')}) > 0)"
         return condition
+
+    def _ngram(self, column: str, term: syn.Term) -> str:
+        """Every whitespace-separated part of the value appears somewhere in the column (lower-cased),
+        so ``ประชากร`` finds a title with it in the middle; prefix matches rank first."""
+        parts = thai.normalize(term.value).split()
+        self.count_terms(len(parts))
+        if not parts or any(len(p) < MIN_NGRAM for p in parts):
+            return "FALSE"
+        conditions = []
+        for part in parts:
+            conditions.append(f"({column} LIKE {self.bind('%' + _like_prefix(part))})")
+            self.ranking_sql.append(f"(CASE WHEN starts_with({column}, {self.bind(part)}) THEN 1.0 "
+                                    f"WHEN {conditions[-1]} THEN 0.5 ELSE 0 END)")
+        return "(" + " AND ".join(conditions) + ")"
 
     # --- ranges --------------------------------------------------------------
     def _range(self, node: syn.Range) -> str:

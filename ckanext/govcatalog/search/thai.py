@@ -8,6 +8,8 @@ turned into lexemes here, in Python, the same way at index time and at query tim
   search for ทะเบียน finds them; short tokens are never split, so ตา does not match inside ตาราง.
 - Latin words are lower-cased and reduced to their English stem (schools -> school).
 - Numbers are kept as written (2566, 2.5).
+- A word longer than PostgreSQL accepts in a tsvector (2,047 bytes) is cut to its first 2,047 bytes,
+  the same way at index and at query time, so any text can be indexed and searched.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ MIN_PART_LENGTH = 3
 
 # Nominalizing prefixes (การ-, ความ-): too general to stand for a compound on their own.
 PREFIX_PARTS = frozenset({"การ", "ความ"})
+
+# PostgreSQL refuses a tsvector or tsquery lexeme of 2,048 bytes or more ("word is too long").
+MAX_WORD_BYTES = 2047
 
 _THAI_RUN = re.compile(r"[\u0E00-\u0E7F]+")
 _LATIN_WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W_]+", re.UNICODE)
@@ -105,6 +110,14 @@ def _latin_lexemes(chunk: str) -> Iterable[str]:
         yield word if word[0].isdigit() else _stem(word)
 
 
+def fit_word(word: str) -> str:
+    """The word cut to the first MAX_WORD_BYTES bytes of its UTF-8 form, on a character boundary."""
+    encoded = word.encode("utf-8")
+    if len(encoded) <= MAX_WORD_BYTES:
+        return word
+    return encoded[:MAX_WORD_BYTES].decode("utf-8", errors="ignore")
+
+
 def words(text: str) -> list[str]:
     """The words of a text as a person reads them: Thai segmented, Latin stemmed, in order.
 
@@ -118,7 +131,7 @@ def words(text: str) -> list[str]:
         out.extend(_segment_thai(run.group(0)))
         position = run.end()
     out.extend(_latin_lexemes(text[position:]))
-    return out
+    return [fit_word(w) for w in out]
 
 
 def index_lexemes(text: str) -> list[str]:

@@ -25,6 +25,7 @@ from ckanext.govcatalog.search.solr_syntax import (
     parse,
     resolve_date_math,
 )
+from ckanext.govcatalog.tests.schema.fuzzing import examples
 
 
 def t(field: str | None, value: str, phrase: bool = False, prefix: bool = False) -> Term:
@@ -546,9 +547,9 @@ def test_not_a_date(value: str) -> None:
 # ------------------------------------------------------ properties (fuzz)
 
 
-def fuzz(examples: int) -> settings:
+def fuzz(count: int) -> settings:
     # No deadline: the first examples also pay for imports and a cold start.
-    return settings(max_examples=examples, deadline=None)
+    return settings(max_examples=examples(count), deadline=None)
 
 
 def assert_simplified(node: Node) -> None:
