@@ -99,17 +99,17 @@ def approver_of(user_id: str) -> frozenset[str]:
     return frozenset(org for lookup in APPROVER_LOOKUPS for org in lookup(user_id))
 
 
-def prefetch_workflow_states(package_ids: Iterable[str]) -> None:
-    """Read the workflow states of many datasets in one query (a search page's results)."""
+def prefetch_workflow_states(package_ids: Iterable[str]) -> list[Any]:
+    """Read the workflow states of many datasets in one query (a search page's results); hold
+    what it returns while deciding on them."""
     wanted = [i for i in package_ids if isinstance(i, str)]
-    for prefetch in WORKFLOW_STATE_PREFETCHES:
-        prefetch(wanted)
+    return [record for prefetch in WORKFLOW_STATE_PREFETCHES for record in prefetch(wanted)]
 
 
 # Filled by the workflow plugin, which keeps the approvers and the workflow state.
 APPROVER_LOOKUPS: list[Callable[[str], Iterable[str]]] = []
 WORKFLOW_STATE_LOOKUPS: list[Callable[[str], Optional[str]]] = []
-WORKFLOW_STATE_PREFETCHES: list[Callable[[list[str]], None]] = []
+WORKFLOW_STATE_PREFETCHES: list[Callable[[list[str]], list[Any]]] = []
 
 
 def user_from_context(context: Mapping[str, Any]) -> Optional[model.User]:

@@ -76,10 +76,11 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
 
     def after_dataset_search(self, search_results: dict[str, Any], search_params: Any) -> dict[str, Any]:
         user = access.user_facts(access.current_user())
-        access.prefetch_workflow_states(r.get("id") for r in search_results["results"] if isinstance(r, dict))
+        held = access.prefetch_workflow_states(r.get("id") for r in search_results["results"] if isinstance(r, dict))
         search_results["results"] = [
             hiding.sanitize_search_result(r, user) if isinstance(r, dict) else r for r in search_results["results"]
         ]
+        del held  # the states were read in one query and used above
         facets.label_facet_items(search_results.get("search_facets") or {})
         return search_results
 

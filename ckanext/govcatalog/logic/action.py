@@ -19,6 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govcatalog import access, hiding, policy
+from ckanext.govcatalog.logic import shape
 
 Action = Callable[[Context, DataDict], Any]
 
@@ -309,6 +310,7 @@ def get_actions() -> dict[str, Action]:
         "tag_list": tag_list, "tag_search": tag_search, "tag_autocomplete": tag_autocomplete, "tag_show": tag_show,
         "resource_search": resource_search, "member_list": member_list, "package_list": package_list,
         "dataset_followee_list": dataset_followee_list, "followee_list": followee_list,
+        **shape.shape_checked_actions(),  # a malformed list field is a validation error, never a 500
     }
     if p.plugin_loaded("activity"):
         actions.update(activity_actions())

@@ -5,8 +5,8 @@ with a DataError (HTTP 400) whose reply echoes the request; when the request als
 infinity, echoing it fails and the reply is a 500. Checked first, such a field is a named validation
 error (HTTP 409) like any other.
 
-Wiring: chain ``package_create`` and ``package_update`` (``package_patch`` ends in
-``package_update``) through ``IActions``; see ``shape_checked_actions``.
+Wired by the base plugin (logic/action.py): ``package_create`` and ``package_update`` are chained
+(``package_patch`` and ``package_revise`` end in ``package_update``).
 """
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan import logic, model
 
-from ..logic import shape
 from . import backend
 
 log = logging.getLogger(__name__)
@@ -101,16 +100,10 @@ class GovcatalogSearchPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IGroupController, inherit=True)
-    p.implements(p.IActions)
 
     # IConfigurer: runs before CKAN's start-up check of the Solr schema, which must be skipped
     def update_config(self, config: Any) -> None:
         install()
-
-    # IActions: a malformed list field is a validation error before it reaches the index.
-    # Interim home: this belongs to the base plugin (govcatalog), which will chain the same functions.
-    def get_actions(self) -> dict[str, Any]:
-        return shape.shape_checked_actions()
 
     # IOrganizationController / IGroupController
     def edit(self, entity: model.Group) -> None:

@@ -39,6 +39,14 @@ class WorkflowRecord(tk.BaseModel):  # type: ignore[misc, valid-type]
     def get(cls, package_id: str) -> Optional["WorkflowRecord"]:
         return model.Session.get(cls, package_id)
 
+    @classmethod
+    def load_many(cls, package_ids: list[str]) -> list["WorkflowRecord"]:
+        """One query for many records; while the caller holds them, ``get`` finds them in the
+        session without SQL (the identity map keeps only weak references)."""
+        if not package_ids:
+            return []
+        return model.Session.query(cls).filter(cls.package_id.in_(package_ids)).all()
+
 
 class WorkflowEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
     """The audit trail: every transition, who, when, from, to, why, and what was approved."""

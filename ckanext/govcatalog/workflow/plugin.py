@@ -43,6 +43,8 @@ class GovcatalogWorkflowPlugin(p.SingletonPlugin):
             access.WORKFLOW_STATE_LOOKUPS.append(workflow_state_lookup)
         if approver_organizations not in access.APPROVER_LOOKUPS:
             access.APPROVER_LOOKUPS.append(approver_organizations)
+        if WorkflowRecord.load_many not in access.WORKFLOW_STATE_PREFETCHES:
+            access.WORKFLOW_STATE_PREFETCHES.append(WorkflowRecord.load_many)
 
     # ISignal: mail about decisions, from a background job
     def get_signal_subscriptions(self) -> dict[Any, Any]:
