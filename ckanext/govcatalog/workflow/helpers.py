@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import sqlalchemy as sa
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.govcatalog import access
+from ckanext.govcatalog import access, policy
 from ckanext.govcatalog.helpers import N_
 from ckanext.govcatalog.workflow import service
 from ckanext.govcatalog.workflow.model import WorkflowRecord
@@ -76,12 +78,22 @@ def govcatalog_workflow_panel(pkg_dict: dict[str, Any]) -> Optional[dict[str, An
 
 
 def govcatalog_workflow_queue_count() -> int:
-    """Datasets waiting for the current user's decision (shown in the header)."""
+    """Datasets waiting for the current user's decision (shown in the header on every page)."""
     user = access.current_user()
     if user is None:
         return 0
-    try:
-        queue = tk.get_action("govcatalog_workflow_queue")({"user": user.name}, {})
-    except tk.NotAuthorized:
-        return 0
-    return len(queue["to_decide"])
+    return waiting_count(access.user_facts(user))
+
+
+def waiting_count(user: policy.UserFacts) -> int:
+    """One COUNT over the partial index of waiting records, in the organizations the user decides for."""
+    query = model.Session.query(sa.func.count(WorkflowRecord.package_id)).join(
+        model.Package, model.Package.id == WorkflowRecord.package_id).filter(
+        sa.or_(WorkflowRecord.state == service.PENDING, WorkflowRecord.pending_revision.isnot(None)),
+        model.Package.state != "deleted")
+    if not user.sysadmin:
+        organizations = {org for org, role in user.roles.items() if role == "admin"} | set(user.approver_of)
+        if not organizations:
+            return 0
+        query = query.filter(model.Package.owner_org.in_(organizations))
+    return int(query.scalar() or 0)

@@ -55,7 +55,10 @@ class TestHarvest:
     def test_harvest_sources_are_indexed_and_listed(self, app, source):
         result = helpers.call_action("package_search", fq="+dataset_type:harvest")
         assert [r["name"] for r in result["results"]] == ["agency-catalog"]
-        assert "แหล่งเก็บเกี่ยวข้อมูลหน่วยงาน" in app.get("/harvest/").body
+        sysadmin = factories.SysadminWithToken()
+        page = app.get("/harvest/", headers={"Authorization": sysadmin["token"]})
+        assert "แหล่งเก็บเกี่ยวข้อมูลหน่วยงาน" in page.body
+        assert app.get("/harvest/").status_code == 403, "harvest pages are for catalog managers (surfaces.py)"
 
     def test_source_clear_deletes_from_the_index(self, source):
         sysadmin = factories.Sysadmin()
