@@ -5,7 +5,9 @@ An SMTP failure is retried by the job queue and never blocks or undoes a decisio
 """
 from __future__ import annotations
 
+import gettext
 import logging
+import os
 from typing import Any, Optional
 
 from rq import Retry
@@ -74,8 +76,7 @@ def send_transition_mail(package_id: str, action: str, actor_id: Optional[str], 
     link = tk.config.get("ckan.site_url", "").rstrip("/") + f"/dataset/{package.name}#workflow"
     body = "\n".join(filter(None, [
         f"{package.title}",
-        f"{service.STATE_NAMES.get(service.state_of(package), ('', ''))[0]} / "
-        f"{service.STATE_NAMES.get(service.state_of(package), ('', ''))[1]}",
+        " / ".join(in_language(service.STATE_NAMES.get(service.state_of(package), ""), lang) for lang in ("th", "en")),
         f"โดย / by: {actor.display_name}" if actor else None,
         f"เหตุผล / reason: {reason}" if reason else None,
         link,
@@ -85,3 +86,12 @@ def send_transition_mail(package_id: str, action: str, actor_id: Optional[str], 
         mailer.mail_recipient(user.display_name, user.email, SUBJECTS[action].format(title=package.title), body)
         sent += 1
     return sent
+
+
+I18N_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "i18n")
+
+
+def in_language(message: str, language: str) -> str:
+    """A message of our catalogs in a given language, without a request (mail goes to both)."""
+    catalog = gettext.translation("ckanext-govcatalog", localedir=I18N_DIR, languages=[language], fallback=True)
+    return catalog.gettext(message) if message else message

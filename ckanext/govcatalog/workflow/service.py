@@ -21,6 +21,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govcatalog import access, policy
+from ckanext.govcatalog.helpers import N_
 
 from .model import WorkflowEvent, WorkflowRecord, now
 
@@ -31,13 +32,13 @@ REJECTED = "rejected"
 WITHDRAWAL_REQUESTED = "withdrawal_requested"
 WITHDRAWN = "withdrawn"
 STATES = (DRAFT, PENDING, PUBLISHED, REJECTED, WITHDRAWAL_REQUESTED, WITHDRAWN)
-STATE_NAMES = {  # Thai, English
-    DRAFT: ("ร่าง", "Draft"),
-    PENDING: ("รออนุมัติ", "Pending approval"),
-    PUBLISHED: ("เผยแพร่", "Published"),
-    REJECTED: ("ไม่อนุมัติ", "Rejected"),
-    WITHDRAWAL_REQUESTED: ("ขอเพิกถอน", "Withdrawal requested"),
-    WITHDRAWN: ("เพิกถอน", "Withdrawn"),
+STATE_NAMES = {  # English msgids; the Thai names are in the gettext catalogs
+    DRAFT: N_("Draft"),
+    PENDING: N_("Pending approval"),
+    PUBLISHED: N_("Published"),
+    REJECTED: N_("Rejected"),
+    WITHDRAWAL_REQUESTED: N_("Withdrawal requested"),
+    WITHDRAWN: N_("Withdrawn"),
 }
 
 
@@ -67,9 +68,9 @@ class WorkflowError(tk.ValidationError):
 
 
 def state_name(state: str) -> str:
-    """The state's name in the reader's language (Thai or English)."""
-    thai, english = STATE_NAMES.get(state, (state, state))
-    return thai if flask.has_request_context() and tk.h.lang() == "th" else english
+    """The state's name in the reader's language (outside a request: English)."""
+    name = STATE_NAMES.get(state, state)
+    return tk._(name) if flask.has_request_context() else name
 
 
 def state_of(package: model.Package) -> str:
