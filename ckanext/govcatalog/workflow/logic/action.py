@@ -13,6 +13,7 @@ from ckan.types import Context, DataDict
 from ckanext.govcatalog import access, hiding
 from ckanext.govcatalog.workflow import revisions, service
 from ckanext.govcatalog.workflow.logic import schema
+from ckanext.govcatalog.workflow.signals import transition_signal
 from ckanext.govcatalog.workflow.model import Approver, WorkflowEvent, WorkflowRecord
 
 __all__ = [
@@ -23,11 +24,6 @@ __all__ = [
     "govcatalog_approver_list",
 ]
 
-transition_signal = tk.signals.ckanext.signal(
-    "govcatalog_workflow_transition",
-    "A dataset moved in the publish-approval workflow: sender is the dataset id; keyword arguments "
-    "action, from_state, to_state, actor_id, reason.",
-)
 
 
 def _validated(data_dict: DataDict, input_schema: dict[str, Any], context: Context) -> dict[str, Any]:
