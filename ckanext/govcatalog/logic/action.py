@@ -88,33 +88,40 @@ def _tag_dicts(names: Iterable[str], context: Context) -> list[dict[str, Any]]:
     return model_dictize.tag_list_dictize(tags, context)
 
 
-@tk.chained_action
-@tk.side_effect_free
-def tag_list(up_func: Action, context: Context, data_dict: DataDict) -> Any:
-    if data_dict.get("vocabulary_id"):  # a vocabulary is a controlled list, not dataset data
-        return up_func(context, data_dict)
-    tk.check_access("tag_list", context, data_dict)
+def _free_tags(answer: Callable[[Context, DataDict], Any]) -> Action:
+    """A chained tag action that answers from the reader's visible free tags; vocabulary tags
+    (a controlled list, not dataset data) stay CKAN's."""
+    name = answer.__name__
+
+    def action(up_func: Action, context: Context, data_dict: DataDict) -> Any:
+        if data_dict.get("vocabulary_id"):
+            return up_func(context, data_dict)
+        tk.check_access(name, context, data_dict)
+        return answer(context, data_dict)
+
+    action.__name__ = action.__qualname__ = name
+    action.__doc__ = answer.__doc__
+    return tk.side_effect_free(tk.chained_action(action))
+
+
+@_free_tags
+def tag_list(context: Context, data_dict: DataDict) -> Any:
+    """CKAN's tag_list over the tags of datasets the caller may see."""
     names = (_matching_tags(context, data_dict) if (data_dict.get("query") or data_dict.get("q"))
              else sorted(visible_tag_counts(context)))
     return _tag_dicts(names, context) if tk.asbool(data_dict.get("all_fields")) else names
 
 
-@tk.chained_action
-@tk.side_effect_free
-def tag_search(up_func: Action, context: Context, data_dict: DataDict) -> Any:
-    if data_dict.get("vocabulary_id"):
-        return up_func(context, data_dict)
-    tk.check_access("tag_search", context, data_dict)
+@_free_tags
+def tag_search(context: Context, data_dict: DataDict) -> Any:
+    """CKAN's tag_search over the tags of datasets the caller may see."""
     names = _matching_tags(context, data_dict)
     return {"count": len(names), "results": _tag_dicts(_page(names, data_dict), context)}
 
 
-@tk.chained_action
-@tk.side_effect_free
-def tag_autocomplete(up_func: Action, context: Context, data_dict: DataDict) -> Any:
-    if data_dict.get("vocabulary_id"):
-        return up_func(context, data_dict)
-    tk.check_access("tag_autocomplete", context, data_dict)
+@_free_tags
+def tag_autocomplete(context: Context, data_dict: DataDict) -> Any:
+    """CKAN's tag_autocomplete over the tags of datasets the caller may see."""
     return _page(_matching_tags(context, data_dict), data_dict)
 
 

@@ -13,15 +13,9 @@ from typing import Any, Optional
 from ckan.tests import factories, helpers
 
 from ckanext.govcatalog.tests.schema.payloads import dataset_payload
+from ckanext.govcatalog.tests.test_security_matrix import LEVELS  # level -> a category that allows it
 
 PERSONAS = ("anonymous", "outsider", "member", "editor", "approver", "sysadmin")
-LEVELS = {  # level -> a category that allows it
-    "เปิดเผย": "ข้อมูลสาธารณะ",
-    "ชั้นเผยแพร่ภายในองค์กร": "ข้อมูลใช้ภายใน",
-    "ลับ": "ข้อมูลส่วนบุคคล",
-    "ลับมาก": "ข้อมูลส่วนบุคคล",
-    "ลับที่สุด": "ข้อมูลความมั่นคง",
-}
 STEPS = {  # workflow state -> the steps that lead there from draft
     "draft": (),
     "pending": ("submit",),
