@@ -51,18 +51,62 @@ LOGIC_ERRORS_AS_HTTP = {
 }
 
 
+# Parameters that name one object: text or nothing (core looks them up as given; a list or a
+# number there is an SQL error, a 500).
+ID_KEYS = ("id", "name", "package_id", "resource_id", "group_id", "org_id", "owner_org", "object",
+           "user_id", "username", "view_id")
+
+
+def _control_character(value: Any) -> bool:
+    """NUL anywhere in the request (PostgreSQL refuses it in text: a 500 deep in core)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_control_character(k) or _control_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_control_character(v) for v in value)
+    return False
+
+
+def _request_data() -> dict[str, Any]:
+    data: dict[str, Any] = dict(flask.request.args)
+    if flask.request.method == "POST":
+        body = flask.request.get_json(silent=True) if flask.request.is_json else None
+        data.update(body if isinstance(body, dict) else flask.request.form.to_dict())
+    return data
+
+
+def malformed_input() -> Optional[dict[str, list[str]]]:
+    """Validation errors for input no action can take, before any action sees it."""
+    data = _request_data()
+    errors = {key: [tk._("Must be text")] for key in ID_KEYS
+              if key in data and data[key] is not None and not isinstance(data[key], str)}
+    if _control_character(data) or _control_character(flask.request.path):
+        errors["__before"] = [tk._("Control characters (NUL) are not allowed")]
+    return errors or None
+
+
+def _api_validation_error(errors: dict[str, list[str]]) -> flask.Response:
+    body = {"success": False, "help": "", "error": dict(errors, __type="Validation Error")}
+    return flask.make_response(flask.json.dumps(body), 409, {"Content-Type": "application/json;charset=utf-8"})
+
+
 def refuse_unreviewed() -> Optional[Any]:
     """A Flask ``before_request`` hook: None lets the request through."""
     endpoint = flask.request.endpoint
     if endpoint in BROKEN_ROUTES:
         return tk.abort(404, tk._("Not found"))
+    if endpoint == "api.action" and _is_sysadmin():
+        errors = malformed_input()
+        return _api_validation_error(errors) if errors else None
     if endpoint is None or _is_sysadmin():
         return None
     if endpoint == "api.action":
         action = (flask.request.view_args or {}).get("logic_function", "")
         if _registered(action) and surfaces.sysadmin_only_action(action):
             return _api_refusal(action)
-        return None
+        errors = malformed_input()
+        return _api_validation_error(errors) if errors else None
     if surfaces.sysadmin_only_route(endpoint):
         return tk.abort(403, tk._("This page is open to system administrators only"))
     return None

@@ -258,6 +258,8 @@ def _activity_or_403(activity: dict[str, Any], context: Context) -> dict[str, An
 
 
 def _activity_show(up_func: Action, context: Context, data_dict: DataDict) -> dict[str, Any]:
+    # core's auth reads include_data unguarded (a KeyError, HTTP 500, without it)
+    data_dict = dict(data_dict, include_data=tk.asbool(data_dict.get("include_data", False)))
     return _activity_or_403(up_func(context, data_dict), context)
 
 

@@ -112,3 +112,26 @@ def test_search_blobs_without_an_id_are_sanitised(agency):
     for fl in ("data_dict", "validated_data_dict", "data_dict,validated_data_dict", "res_url,res_name"):
         body = agency.app.get("/api/3/action/package_search", query_string={"fl": fl}).body
         assert "mkbloburlq" not in body and "mkblobresq" not in body, fl
+
+
+@pytest.mark.parametrize("action,body", [
+    ("package_show", {"id": "abc\x00def"}),
+    ("package_show", {"id": ["a", "b"]}),
+    ("resource_show", {"id": {"x": 1}}),
+    ("tag_show", {"id": 5}),
+    ("member_list", {"id": "org\x00", "object_type": "package"}),
+    ("resource_search", {"query": "name:\x00"}),
+    ("govcatalog_workflow_history", {"id": "x\x00"}),
+    ("package_patch", {"id": "x\x00", "notes": "y"}),
+])
+def test_malformed_ids_and_nul_are_refused_before_core(agency, action, body):
+    for user in (None, "sysadmin"):
+        response = agency.call(action, user, **body)
+        assert response.status_code == 409, response.body
+        assert response.json["error"]["__type"] == "Validation Error"
+
+
+def test_activity_show_without_include_data_is_not_a_crash(agency):
+    published = agency.publish("shown")
+    activity = agency.ok("package_activity_list", None, id=published["id"])[0]
+    assert agency.ok("activity_show", None, id=activity["id"])["id"] == activity["id"]
