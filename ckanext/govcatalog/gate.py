@@ -1,4 +1,5 @@
-"""The gate in front of every request: what is sysadmin-only, or not reviewed at all, stops here.
+"""The gate in front of every request: what is sysadmin-only, or not reviewed at all, stops here,
+and so does input that no action can take (NUL characters, an id that is not text).
 
 Each request is matched to its surface in ``surfaces.py`` (the action of an API call, else the
 route's endpoint) before any view or action runs. Sysadmins pass; anyone else is refused a
@@ -96,20 +97,20 @@ def refuse_unreviewed() -> Optional[Any]:
     endpoint = flask.request.endpoint
     if endpoint in BROKEN_ROUTES:
         return tk.abort(404, tk._("Not found"))
-    if endpoint == "api.action" and _is_sysadmin():
-        errors = malformed_input()
-        return _api_validation_error(errors) if errors else None
-    if endpoint is None or _is_sysadmin():
-        return None
     if endpoint == "api.action":
-        action = (flask.request.view_args or {}).get("logic_function", "")
-        if _registered(action) and surfaces.sysadmin_only_action(action):
-            return _api_refusal(action)
-        errors = malformed_input()
-        return _api_validation_error(errors) if errors else None
-    if surfaces.sysadmin_only_route(endpoint):
-        return tk.abort(403, tk._("This page is open to system administrators only"))
-    return None
+        return _check_action_call()
+    if endpoint is None or _is_sysadmin() or not surfaces.sysadmin_only_route(endpoint):
+        return None
+    return tk.abort(403, tk._("This page is open to system administrators only"))
+
+
+def _check_action_call() -> Optional[flask.Response]:
+    """Sysadmin-only and unreviewed actions for sysadmins only; malformed input for nobody."""
+    action = (flask.request.view_args or {}).get("logic_function", "")
+    if not _is_sysadmin() and _registered(action) and surfaces.sysadmin_only_action(action):
+        return _api_refusal(action)
+    errors = malformed_input()
+    return _api_validation_error(errors) if errors else None
 
 
 def _logic_error_handler(app: flask.Flask, http_error: type[exceptions.HTTPException]) -> Any:
