@@ -12,8 +12,7 @@ import pytest
 from ckan import model
 from ckan.tests import helpers
 
-from ckanext.govcatalog.tests.schema.payloads import dataset_payload
-from ckanext.govcatalog.tests.workflow.conftest import WORKFLOW_PLUGINS, agency  # noqa: F401 (fixture)
+from ckanext.govcatalog.tests.workflow.conftest import WORKFLOW_PLUGINS
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", WORKFLOW_PLUGINS),
