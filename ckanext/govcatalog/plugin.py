@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import ckan.plugins as p
@@ -58,6 +59,10 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
 
     def edit(self, entity: model.Package) -> None:
         keep_top_secret_private(entity)
+
+    def delete(self, entity: model.Package) -> None:
+        # CKAN keeps metadata_modified on delete: pullers filtering on it would never look again
+        entity.metadata_modified = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
     def after_dataset_update(self, context: Any, pkg_dict: dict[str, Any]) -> None:
         # Activities keep the labels they were recorded with; a tightened level must hide the

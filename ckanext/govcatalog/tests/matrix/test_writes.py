@@ -134,3 +134,35 @@ def test_activity_show_without_include_data_is_not_a_crash(agency):
     published = agency.publish("shown")
     activity = agency.ok("package_activity_list", None, id=published["id"])[0]
     assert agency.ok("activity_show", None, id=activity["id"])["id"] == activity["id"]
+
+
+def _modified(agency, name: str) -> str:
+    return helpers.call_action("package_show", id=name)["metadata_modified"]
+
+
+def _changed_since(agency, since: str) -> set[str]:
+    """What an incremental harvester asks for (ckanext-harvest's CKAN harvester)."""
+    result = agency.ok("package_search", "sysadmin", fq=f"metadata_modified:[{since}Z TO *]",
+                       include_private=True, rows=100)
+    return {r["name"] for r in result["results"]}
+
+
+def test_publication_and_withdrawal_are_changes_pullers_see(agency):
+    agency.create("pulled")
+    agency.ok("govcatalog_workflow_submit", "editor", id="pulled")
+    before_approval = _modified(agency, "pulled")
+    agency.ok("govcatalog_workflow_approve", "admin", id="pulled")
+    published = _modified(agency, "pulled")
+    assert published > before_approval
+    assert "pulled" in _changed_since(agency, published)
+    agency.ok("govcatalog_workflow_withdraw", "admin", id="pulled", reason="ข้อมูลไม่ถูกต้อง")
+    assert _modified(agency, "pulled") > published
+    assert "pulled" in _changed_since(agency, _modified(agency, "pulled"))
+
+
+def test_deletion_is_a_change(agency):
+    created = agency.create("deleted-one")
+    before = created["metadata_modified"]
+    agency.ok("package_delete", "editor", id="deleted-one")
+    deleted = model.Package.get(created["id"])
+    assert deleted.state == "deleted" and deleted.metadata_modified.isoformat() > before

@@ -50,6 +50,8 @@ def _run(action: str, context: Context, data_dict: DataDict) -> dict[str, Any]:
         after = revisions.decide(package, action, actor, data.get("reason"))
     else:
         after = service.transition(package, action, actor, data.get("reason"))
+    if service.is_disclosed_state(before) != service.is_disclosed_state(after):
+        service.mark_modified(package)
     logic.index_update_package({"ignore_auth": True}, package.id)
     _record_activity(package, actor.id, action, before, after, data.get("reason"))
     model.repo.commit()
