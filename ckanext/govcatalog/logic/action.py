@@ -183,7 +183,7 @@ def package_list(up_func: Action, context: Context, data_dict: DataDict) -> list
     """Names (ids for API v2) of the datasets anyone may find, read from the search index with an
     anonymous reader's permission labels: the same rule as search, whatever CKAN's private flag."""
     tk.check_access("package_list", context, data_dict)
-    limit = _non_negative_int(data_dict, "limit", None)
+    limit = _non_negative_int(data_dict, "limit", None) or None  # 0: no limit, as in CKAN
     offset = _non_negative_int(data_dict, "offset", 0) or 0
     field = "id" if context.get("api_version") == 2 else "name"
     names: list[str] = []

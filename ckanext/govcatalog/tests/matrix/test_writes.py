@@ -166,3 +166,12 @@ def test_deletion_is_a_change(agency):
     agency.ok("package_delete", "editor", id="deleted-one")
     deleted = model.Package.get(created["id"])
     assert deleted.state == "deleted" and deleted.metadata_modified.isoformat() > before
+
+
+def test_package_list_pages_like_ckan(agency):
+    for name in ("list-a", "list-b", "list-c"):
+        agency.publish(name)
+    assert agency.ok("package_list", None) == ["list-a", "list-b", "list-c"]
+    assert agency.ok("package_list", None, limit=0) == ["list-a", "list-b", "list-c"]
+    assert agency.ok("package_list", None, limit=1, offset=1) == ["list-b"]
+    assert agency.call("package_list", None, limit=-1).status_code == 409
