@@ -20,6 +20,7 @@ from .logic import action
 
 
 @tk.blanket.cli
+@tk.blanket.config_declarations
 @tk.blanket.validators
 @tk.blanket.auth_functions
 @tk.blanket.helpers

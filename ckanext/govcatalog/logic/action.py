@@ -7,6 +7,7 @@ return what activities stored at the time; each is chained here to a filter name
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
 import json
 import re
 from typing import Any, Callable, Iterable, Optional
@@ -292,6 +293,25 @@ def diff_text(objects: list[Any], diff_type: str) -> str:
     raise tk.ValidationError({"message": "diff_type not recognized"})
 
 
+@tk.chained_action
+@tk.side_effect_free
+def status_show(up_func: Action, context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """CKAN's status_show, plus what national harvesters read: the catalog kind
+    (``govcatalog_catalog_kind``: agency, area_based, data_center or local_government) and the
+    suite's version (``govcatalog_version``)."""
+    status = up_func(context, data_dict)
+    status["govcatalog_catalog_kind"] = tk.config.get("ckanext.govcatalog.catalog_kind")
+    status["govcatalog_version"] = suite_version()
+    return status
+
+
+def suite_version() -> str:
+    try:
+        return importlib.metadata.version("ckanext-govcatalog")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 ACTIVITY_LISTS = ("package_activity_list", "organization_activity_list", "group_activity_list",
                   "user_activity_list", "recently_changed_packages_activity_list", "dashboard_activity_list")
 
@@ -318,6 +338,7 @@ def get_actions() -> dict[str, Action]:
     actions: dict[str, Action] = {
         "tag_list": tag_list, "tag_search": tag_search, "tag_autocomplete": tag_autocomplete, "tag_show": tag_show,
         "resource_search": resource_search, "member_list": member_list, "package_list": package_list,
+        "status_show": status_show,
         "dataset_followee_list": dataset_followee_list, "followee_list": followee_list,
         **shape.shape_checked_actions(),  # a malformed list field is a validation error, never a 500
     }

@@ -175,3 +175,11 @@ def test_package_list_pages_like_ckan(agency):
     assert agency.ok("package_list", None, limit=0) == ["list-a", "list-b", "list-c"]
     assert agency.ok("package_list", None, limit=1, offset=1) == ["list-b"]
     assert agency.call("package_list", None, limit=-1).status_code == 409
+
+
+@pytest.mark.ckan_config("ckanext.govcatalog.catalog_kind", "area_based")
+def test_status_show_tells_harvesters_the_catalog_kind_and_version(agency):
+    status = agency.ok("status_show", None)
+    assert status["govcatalog_catalog_kind"] == "area_based"
+    assert status["govcatalog_version"] == "0.1.0"
+    assert status["ckan_version"].startswith("2.12")
