@@ -8,8 +8,9 @@ PYTEST := .venv/bin/pytest
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
 
-test:           ## install everything, then run the whole test suite against a separate test database
+test:           ## install everything, lint, then run the whole test suite against a separate test database
 	@$(BOOT) migrate
+	@.venv/bin/ruff check ckanext bench migrations
 	@$(PYTEST) -q $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-ckan-core
 

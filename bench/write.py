@@ -360,7 +360,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2566)
     parser.add_argument("--profile", action="store_true",
                         help="afterwards, run ours and vanilla once more under cProfile (those times are not reported)")
-    parser.add_argument("--profile-datasets", type=int, default=None, help="N of the profiled runs (default --datasets)")
+    parser.add_argument("--profile-datasets", type=int, default=None,
+                        help="N of the profiled runs (default --datasets)")
     parser.add_argument("--config", choices=ORDER, help=argparse.SUPPRESS)  # the child
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
@@ -431,7 +432,8 @@ def report_and_save(n: int, code: str, runs: list[dict[str, Any]]) -> None:
     pool = pooled(runs)
     worst = {op: max((r[op]["vanilla"] or 0) for r in all_ratios) for op in all_ratios[0]}
     labels = {"create": "create", "update": "update (draft)", "update_published": "update (published)"}
-    print(f"\nVerdict over all {len(runs)} run(s), ratio of summed totals (range over runs), target <= {TARGET_RATIO}x:")
+    print(f"\nVerdict over all {len(runs)} run(s), ratio of summed totals (range over runs), "
+          f"target <= {TARGET_RATIO}x:")
     for op in pool:
         per_run = [r[op] for r in all_ratios]
         for base in ("vanilla", "vanilla-noindex"):

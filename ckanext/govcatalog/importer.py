@@ -182,7 +182,8 @@ class Importer:
         source_org = record.organization or {}
         name = source_org.get("name") if isinstance(source_org, dict) else None
         if not name:
-            raise tk.ValidationError({"owner_org": [tk._("The source dataset has no organization; use --organization")]})
+            message = tk._("The source dataset has no organization; use --organization")
+            raise tk.ValidationError({"owner_org": [message]})
         if model.Group.get(name) is None:
             tk.get_action("organization_create")(self.context(), {
                 "name": name, "title": source_org.get("title") or name,

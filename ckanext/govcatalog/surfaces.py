@@ -70,7 +70,7 @@ package_autocomplete                  filtered  labels                 query
 current_package_list_with_resources   filtered  labels+hiding          none
 package_relationships_list            filtered  auth                   dataset
 package_collaborator_list             filtered  auth                   dataset    # user ids and roles only
-package_collaborator_list_for_user    safe      -                      user       # ids of the caller's own collaborations
+package_collaborator_list_for_user    safe      -                      user       # the caller's own ids
 resource_show                         filtered  auth                   resource
 resource_search                       filtered  resources              query
 resource_view_show                    filtered  auth                   view       # core auth: resource_show
@@ -129,7 +129,7 @@ organization_show                     filtered  labels+hiding          organizat
 group_show                            filtered  labels+hiding          group
 group_package_show                    filtered  labels+hiding          group
 member_list                           filtered  members                organization
-organization_list                     safe      -                      none       # dataset counts come from the labelled index
+organization_list                     safe      -                      none       # counts: labelled index
 group_list                            safe      -                      none
 organization_list_for_user            safe      -                      user
 group_list_authz                      safe      -                      none
@@ -145,7 +145,7 @@ group_follower_list                   safe      -                      group
 group_followee_count                  safe      -                      user
 group_followee_list                   safe      -                      user
 am_following_group                    safe      -                      group
-organization_create                   safe      -                      none       # core auth; returns the new organization
+organization_create                   safe      -                      none       # returns the new one
 organization_update                   safe      -                      organization
 organization_patch                    safe      -                      organization
 organization_delete                   safe      -                      organization
@@ -159,7 +159,7 @@ group_delete                          safe      -                      group
 group_purge                           sysadmin  -                      group
 group_member_create                   safe      -                      group
 group_member_delete                   safe      -                      group
-member_create                         filtered  auth                   group      # adding a dataset asks package_update's auth
+member_create                         filtered  auth                   group      # asks package_update's auth
 member_delete                         filtered  auth                   group
 follow_group                          safe      -                      group
 unfollow_group                        safe      -                      group
@@ -275,7 +275,7 @@ harvest_object_create                 sysadmin  -                      none
 harvest_objects_import                sysadmin  -                      none
 harvest_log_list                      sysadmin  -                      none
 harvest_get_notifications_recipients  sysadmin  -                      none
-InactiveSource                        sysadmin  -                      none       # an exception class harvest exports as an action
+InactiveSource                        sysadmin  -                      none       # harvest exports a class
 # --- ours: the publish-approval workflow
 govcatalog_workflow_submit            filtered  workflow+auth          dataset
 govcatalog_workflow_approve           filtered  workflow+auth          dataset

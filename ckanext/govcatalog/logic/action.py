@@ -230,7 +230,9 @@ def _activity_package_facts(activity: dict[str, Any]) -> Optional[policy.Dataset
     if package is not None:
         return access.dataset_facts(package)
     stored = (activity.get("data") or {}).get("package")
-    return access.dataset_facts(stored) if isinstance(stored, dict) else policy.DatasetFacts(None, None, None, "deleted")
+    if isinstance(stored, dict):
+        return access.dataset_facts(stored)
+    return policy.DatasetFacts(None, None, None, "deleted")
 
 
 def sanitize_activity(activity: dict[str, Any], reader: policy.UserFacts) -> Optional[dict[str, Any]]:

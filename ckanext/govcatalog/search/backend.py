@@ -162,13 +162,14 @@ UPSERT_SQL = sa.text(
     INSERT INTO {TABLE} (id, site_id, name, title_folded, doc, terms, field_lexemes, tsv, word_text,
                          permission_labels, state, capacity, dataset_type, metadata_modified, data_dict,
                          validated_data_dict, indexed_at)
-    VALUES (:id, :site_id, :name, :title_folded, CAST(:doc AS jsonb), CAST(:terms AS jsonb), CAST(:field_lexemes AS jsonb),
-            CAST(:tsv AS tsvector),
+    VALUES (:id, :site_id, :name, :title_folded, CAST(:doc AS jsonb), CAST(:terms AS jsonb),
+            CAST(:field_lexemes AS jsonb), CAST(:tsv AS tsvector),
             :word_text, CAST(:labels AS text[]), :state, :capacity, :dataset_type,
             CAST(:modified AS timestamptz), :data_dict,
             :validated_data_dict, now())
     ON CONFLICT (id) DO UPDATE SET
-        site_id = EXCLUDED.site_id, name = EXCLUDED.name, title_folded = EXCLUDED.title_folded, doc = EXCLUDED.doc, terms = EXCLUDED.terms,
+        site_id = EXCLUDED.site_id, name = EXCLUDED.name, title_folded = EXCLUDED.title_folded,
+        doc = EXCLUDED.doc, terms = EXCLUDED.terms,
         field_lexemes = EXCLUDED.field_lexemes, tsv = EXCLUDED.tsv, word_text = EXCLUDED.word_text,
         permission_labels = EXCLUDED.permission_labels, state = EXCLUDED.state,
         capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,

@@ -178,7 +178,8 @@ class SqlCompiler:
             return "TRUE"
         if term.prefix:
             *whole, last = words
-            conditions = [f"(d.field_lexemes @> CAST({self.bind(json.dumps({name: whole}))} AS jsonb))"] if whole else []
+            conditions = ([f"(d.field_lexemes @> CAST({self.bind(json.dumps({name: whole}))} AS jsonb))"]
+                          if whole else [])
             conditions.append(
                 "EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.field_lexemes -> "
                 f"{self.bind(name)}) v WHERE v LIKE {self.bind(_like_prefix(last))})"

@@ -27,7 +27,8 @@ STATES = ("published", "private", "draft")
 USERS = ("anonymous", "outsider", "member", "editor", "org_admin", "other_org_admin", "sysadmin")
 
 pytestmark = [
-    pytest.mark.ckan_config("ckan.plugins", "govcatalog_search govcatalog scheming_datasets activity dcat structured_data"),
+    pytest.mark.ckan_config("ckan.plugins",
+                            "govcatalog_search govcatalog scheming_datasets activity dcat structured_data"),
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
 ]
 
@@ -172,7 +173,8 @@ def test_every_cell_agrees_with_the_policy(app, world, user):
         for surface, check in SURFACES.items():
             problem = check(app, world, user, dataset, sees, downloads)
             if problem:
-                leaks.append(f"{user} | {level} | {state} | {surface}: {problem} (expected sees={sees}, files={downloads})")
+                leaks.append(f"{user} | {level} | {state} | {surface}: {problem} "
+                             f"(expected sees={sees}, files={downloads})")
     assert leaks == []
 
 

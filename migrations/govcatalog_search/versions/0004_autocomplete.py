@@ -40,7 +40,8 @@ def _trigrams_available() -> bool:
 def upgrade() -> None:
     op.execute("ALTER TABLE govcatalog_search_document ADD COLUMN title_folded text NOT NULL DEFAULT ''")
     # the index fills it the same way (NFC, lower case); `ckan search-index rebuild` redoes it exactly
-    op.execute("UPDATE govcatalog_search_document SET title_folded = lower(normalize(coalesce(doc ->> 'title', ''), NFC))")
+    op.execute("UPDATE govcatalog_search_document "
+               "SET title_folded = lower(normalize(coalesce(doc ->> 'title', ''), NFC))")
     if _trigrams_available():
         for name, column in INDEXES.items():
             op.execute(f"CREATE INDEX {name} ON govcatalog_search_document USING gin ({column})")

@@ -49,7 +49,8 @@ class TestHarvest:
         sysadmin = factories.Sysadmin()
         return helpers.call_action(
             "harvest_source_create", context={"user": sysadmin["name"]},
-            owner_org=factories.Organization()["id"], name="agency-catalog", title="แหล่งเก็บเกี่ยวข้อมูลหน่วยงาน", url="http://127.0.0.1:9/", source_type="ckan",
+            owner_org=factories.Organization()["id"], name="agency-catalog", title="แหล่งเก็บเกี่ยวข้อมูลหน่วยงาน",
+            url="http://127.0.0.1:9/", source_type="ckan",
         )
 
     def test_harvest_sources_are_indexed_and_listed(self, app, source):

@@ -244,7 +244,8 @@ class TestSortPagingFields:
 
 class TestQueryErrors:
     @pytest.mark.parametrize(
-        "q", ["title:(ประชากร", 'title:"open', "tags:a AND", "metadata_modified:[NOW TO", "metadata_created:[soon TO *]"]
+        "q", ["title:(ประชากร", 'title:"open', "tags:a AND", "metadata_modified:[NOW TO",
+              "metadata_created:[soon TO *]"]
     )
     def test_unparsable_query_is_a_clear_409(self, catalog, app, q):
         response = app.get("/api/3/action/package_search", query_string={"q": q})

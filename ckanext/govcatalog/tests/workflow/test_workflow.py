@@ -116,7 +116,8 @@ def test_rejection_needs_a_reason_and_allows_resubmission(agency):
     agency.create()
     agency.ok("govcatalog_workflow_submit", "editor", id="ds")
     assert agency.call("govcatalog_workflow_reject", "admin", id="ds").status_code == 409
-    assert agency.ok("govcatalog_workflow_reject", "admin", id="ds", reason="ขาดแหล่งที่มา")["workflow_state"] == "rejected"
+    rejected = agency.ok("govcatalog_workflow_reject", "admin", id="ds", reason="ขาดแหล่งที่มา")
+    assert rejected["workflow_state"] == "rejected"
     agency.ok("package_patch", "editor", id="ds", data_source="กรมการปกครอง")
     assert agency.ok("govcatalog_workflow_submit", "editor", id="ds")["workflow_state"] == "pending"
     assert agency.ok("govcatalog_workflow_history", "editor", id="ds")[1]["reason"] == "ขาดแหล่งที่มา"

@@ -64,8 +64,13 @@ def govcatalog_workflow_queue(context: Context, data_dict: DataDict) -> AuthResu
     return {"success": _user(context).id is not None}
 
 
+def _organization(data_dict: DataDict) -> Optional[model.Group]:
+    reference = (data_dict or {}).get("id")
+    return model.Group.get(reference) if isinstance(reference, str) else None
+
+
 def _organization_admin(context: Context, data_dict: DataDict) -> AuthResult:
-    organization = model.Group.get((data_dict or {}).get("id")) if isinstance((data_dict or {}).get("id"), str) else None
+    organization = _organization(data_dict)
     if organization is None or not organization.is_organization:
         return {"success": False, "msg": tk._("Organization not found")}
     user = _user(context)
@@ -77,7 +82,7 @@ govcatalog_approver_delete = _organization_admin
 
 
 def govcatalog_approver_list(context: Context, data_dict: DataDict) -> AuthResult:
-    organization = model.Group.get((data_dict or {}).get("id")) if isinstance((data_dict or {}).get("id"), str) else None
+    organization = _organization(data_dict)
     if organization is None:
         return {"success": False, "msg": tk._("Organization not found")}
     user = _user(context)

@@ -16,7 +16,8 @@ def text_only(value: Any) -> Any:
 
 
 def transition_schema() -> Schema:
-    not_empty, unicode_safe, ignore_missing = (tk.get_validator(n) for n in ("not_empty", "unicode_safe", "ignore_missing"))
+    not_empty, unicode_safe, ignore_missing = (
+        tk.get_validator(n) for n in ("not_empty", "unicode_safe", "ignore_missing"))
     return {"id": [not_empty, text_only, unicode_safe], "reason": [ignore_missing, text_only, unicode_safe]}
 
 
