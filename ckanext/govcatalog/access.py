@@ -99,7 +99,7 @@ def approver_of(user_id: str) -> frozenset[str]:
     return frozenset(org for lookup in APPROVER_LOOKUPS for org in lookup(user_id))
 
 
-def prefetch_workflow_states(package_ids: Iterable[str]) -> list[Any]:
+def prefetch_workflow_states(package_ids: Iterable[Any]) -> list[Any]:
     """Read the workflow states of many datasets in one query (a search page's results); hold
     what it returns while deciding on them."""
     wanted = [i for i in package_ids if isinstance(i, str)]

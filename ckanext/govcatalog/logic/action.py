@@ -284,14 +284,14 @@ def _activity_diff(up_func: Action, context: Context, data_dict: DataDict) -> di
 
 def diff_text(objects: list[Any], diff_type: str) -> str:
     """The same rendering as CKAN's activity_diff (unified, context or an HTML table)."""
-    lines = [json.dumps(obj, indent=2, sort_keys=True).split("\n") for obj in objects]
+    old, new = (json.dumps(obj, indent=2, sort_keys=True).split("\n") for obj in objects)
     if diff_type == "unified":
-        return "\n".join(difflib.unified_diff(*lines))
+        return "\n".join(difflib.unified_diff(old, new))
     if diff_type == "context":
-        return "\n".join(difflib.context_diff(*lines))
+        return "\n".join(difflib.context_diff(old, new))
     if diff_type == "html":
-        wrapped = [[part for line in side for part in re.findall(r".{1,70}(?:\s+|$)", line)] for side in lines]
-        return difflib.HtmlDiff().make_table(*wrapped)
+        old, new = ([part for line in side for part in re.findall(r".{1,70}(?:\s+|$)", line)] for side in (old, new))
+        return difflib.HtmlDiff().make_table(old, new)
     raise tk.ValidationError({"message": "diff_type not recognized"})
 
 
