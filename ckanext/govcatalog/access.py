@@ -88,12 +88,6 @@ def _request_cache() -> Optional[dict[str, policy.UserFacts]]:
     return flask.g.setdefault(USER_FACTS_CACHE, {})
 
 
-def forget_user_facts() -> None:
-    """After a change of roles or approvers within the request."""
-    if flask.has_request_context():
-        flask.g.pop(USER_FACTS_CACHE, None)
-
-
 def approver_of(user_id: str) -> frozenset[str]:
     """Organizations where the user was named approver (none until the workflow plugin names some)."""
     return frozenset(org for lookup in APPROVER_LOOKUPS for org in lookup(user_id))

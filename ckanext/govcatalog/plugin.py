@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import ckan.plugins as p
@@ -15,7 +14,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
 
-from . import access, facets, gate, hiding, policy
+from . import access, changes, facets, gate, hiding, policy
 from .logic import action
 
 
@@ -62,8 +61,7 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
         keep_top_secret_private(entity)
 
     def delete(self, entity: model.Package) -> None:
-        # CKAN keeps metadata_modified on delete: pullers filtering on it would never look again
-        entity.metadata_modified = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        changes.mark_modified(entity)  # CKAN keeps it on delete: pullers would never look again
 
     def after_dataset_update(self, context: Any, pkg_dict: dict[str, Any]) -> None:
         # Activities keep the labels they were recorded with; a tightened level must hide the

@@ -68,27 +68,28 @@ def package_create(next_auth: Any, context: Context, data_dict: DataDict) -> Aut
     return next_auth(context, _owner_org_as_text(data_dict or {}))
 
 
+def _unless_seen(context: Context, data_dict: DataDict, refusal: str) -> AuthResult | None:
+    """A refusal when the acting user may not see the dataset named; None otherwise."""
+    package = _package(context, data_dict or {})
+    if package is None:
+        return None
+    decision = _decide(policy.may_see_metadata, package, context, refusal)
+    return None if decision["success"] else decision
+
+
 @tk.chained_auth_function
 def package_update(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
     """Nobody changes a dataset they may not see (an editor of the organization and a top-secret
     dataset): every write on a dataset or its resources asks this function."""
-    package = _package(context, data_dict or {})
-    if package is not None:
-        refusal = _decide(policy.may_see_metadata, package, context, tk._("You are not allowed to change this dataset"))
-        if not refusal["success"]:
-            return refusal
-    return next_auth(context, _owner_org_as_text(data_dict or {}))
+    refusal = _unless_seen(context, data_dict, tk._("You are not allowed to change this dataset"))
+    return refusal or next_auth(context, _owner_org_as_text(data_dict or {}))
 
 
 @tk.chained_auth_function
 def follow_dataset(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
     """Following is for datasets one may see."""
-    package = _package(context, data_dict or {})
-    if package is not None:
-        refusal = _decide(policy.may_see_metadata, package, context, tk._("You are not allowed to see this dataset"))
-        if not refusal["success"]:
-            return refusal
-    return next_auth(context, data_dict)
+    refusal = _unless_seen(context, data_dict, tk._("You are not allowed to see this dataset"))
+    return refusal or next_auth(context, data_dict)
 
 
 @tk.chained_auth_function

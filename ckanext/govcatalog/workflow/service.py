@@ -11,7 +11,6 @@ approve/reject then decide that revision. Only the transitions below change what
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import json
 
@@ -152,12 +151,6 @@ def check_four_eyes(package: model.Package, actor: policy.UserFacts, action: str
         return True
     raise WorkflowError(tk._("You cannot approve your own submission or content you wrote, nor reject "
                              "your own submission; another approver must decide"))
-
-
-def mark_modified(package: model.Package) -> None:
-    """What outsiders may see changed (published or withdrawn): harvesters that pull what changed
-    since their last run (``metadata_modified``) look at this dataset again."""
-    package.metadata_modified = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def sync_disclosure(package: model.Package, state: str) -> None:

@@ -10,7 +10,7 @@ from ckan import logic
 from ckan.lib.plugins import get_permission_labels
 from ckan.types import Context, DataDict
 
-from ckanext.govcatalog import access, hiding
+from ckanext.govcatalog import access, changes, hiding
 from ckanext.govcatalog.workflow import revisions, service
 from ckanext.govcatalog.workflow.logic import schema
 from ckanext.govcatalog.workflow.signals import transition_signal
@@ -23,7 +23,6 @@ __all__ = [
     "govcatalog_workflow_queue", "govcatalog_approver_create", "govcatalog_approver_delete",
     "govcatalog_approver_list",
 ]
-
 
 
 def _validated(data_dict: DataDict, input_schema: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -51,7 +50,7 @@ def _run(action: str, context: Context, data_dict: DataDict) -> dict[str, Any]:
     else:
         after = service.transition(package, action, actor, data.get("reason"))
     if service.is_disclosed_state(before) != service.is_disclosed_state(after):
-        service.mark_modified(package)
+        changes.mark_modified(package)  # published or withdrawn
     logic.index_update_package({"ignore_auth": True}, package.id)
     _record_activity(package, actor.id, action, before, after, data.get("reason"))
     model.repo.commit()

@@ -16,6 +16,7 @@ __all__ = [
     "govcatalog_workflow_request_withdrawal", "govcatalog_workflow_withdraw", "govcatalog_workflow_history",
     "govcatalog_workflow_queue", "govcatalog_approver_create", "govcatalog_approver_delete",
     "govcatalog_approver_list", "package_delete", "bulk_update_public", "bulk_update_private",
+    "file_ownership_transfer",
 ]
 
 
@@ -98,9 +99,6 @@ def _owning_package(owner_type: Any, owner_id: Any) -> Optional[model.Package]:
     return resource.package if resource is not None else None
 
 
-__all__.append("file_ownership_transfer")
-
-
 @tk.chained_auth_function
 def file_ownership_transfer(next_auth: Any, context: Context, data_dict: DataDict) -> AuthResult:
     """CKAN 2.12 file storage: a file given to a published dataset or its resource would be
@@ -111,8 +109,6 @@ def file_ownership_transfer(next_auth: Any, context: Context, data_dict: DataDic
         return {"success": False,
                 "msg": tk._("A file of a published dataset changes only when an approver approves the change")}
     return next_auth(context, data_dict)
-
-
 
 
 @tk.chained_auth_function
