@@ -142,12 +142,14 @@ config() {
 }
 
 test_config() {
-    # test-local.ini: the committed test.ini plus this machine's database URLs.
+    # test-local.ini: the committed test.ini plus this machine's database and Redis URLs
+    # (GOVCATALOG_TEST_DB_NAME and GOVCATALOG_TEST_REDIS_DB let two checkouts test side by side).
     cat > "$ROOT/test-local.ini" <<EOF
 # Written by bin/bootstrap.sh; git-ignored.
 [app:main]
 use = config:ckan.ini
 sqlalchemy.url = $(db_url "$TEST_DB_NAME")
+ckan.redis.url = redis://127.0.0.1:6379/${GOVCATALOG_TEST_REDIS_DB:-2}
 EOF
 }
 

@@ -58,8 +58,16 @@ def serve(ini: Path, port: int, log_name: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
-def second_catalog_ini(directory: Path, test_db_url: str, suffix: str, port: int, plugins: str) -> Path:
-    """An ini for a second catalog: test.ini with its own database (<test db>_<suffix>) and site."""
+def next_redis_db(redis_url: str) -> str:
+    """The Redis database after the test catalog's own, so that a second catalog's queues stay apart."""
+    base, _, number = redis_url.rstrip("/").rpartition("/")
+    return f"{base}/{int(number or 0) + 1}" if number.isdigit() else redis_url
+
+
+def second_catalog_ini(directory: Path, test_db_url: str, suffix: str, port: int, plugins: str,
+                       redis_url: str = "redis://127.0.0.1:6379/2") -> Path:
+    """An ini for a second catalog: test.ini with its own database (<test db>_<suffix>), site and Redis
+    database (the one after `redis_url`, the test catalog's)."""
     database_url = re.sub(r"/([^/?]+)(\?.*)?$", lambda m: f"/{m.group(1)}_{suffix}{m.group(2) or ''}", test_db_url)
     ini = directory / f"{suffix}.ini"
     ini.write_text(
@@ -69,6 +77,6 @@ def second_catalog_ini(directory: Path, test_db_url: str, suffix: str, port: int
         f"ckan.site_id = govcatalog-{suffix}\n"
         f"ckan.site_url = http://127.0.0.1:{port}\n"
         f"ckan.plugins = {plugins}\n"
-        "ckan.redis.url = redis://127.0.0.1:6379/3\n"
+        f"ckan.redis.url = {next_redis_db(redis_url)}\n"
     )
     return ini

@@ -23,7 +23,7 @@ def source_catalog(tmp_path_factory) -> Iterator[str]:
     """A second agency catalog, its own database, loaded with the Thai demo data, served on loopback."""
     port = servers.free_port()
     ini = servers.second_catalog_ini(tmp_path_factory.mktemp("source"), tk.config["sqlalchemy.url"],
-                                     "source", port, PLUGINS)
+                                     "source", port, PLUGINS, tk.config["ckan.redis.url"])
     servers.ckan_command(ini, "db", "clean", "--yes")
     servers.ckan_command(ini, "db", "upgrade")
     servers.ckan_command(ini, "govcatalog", "demo", "--quiet")
