@@ -37,6 +37,7 @@ def dataset_facts(dataset: Union[model.Package, Mapping[str, Any]]) -> policy.Da
             category=extras.get("data_category"),
             creator_user_id=dataset.creator_user_id,
             workflow_state=_workflow_state(dataset.id, dataset.state, bool(dataset.private)),
+            harvest_consent=_consents(extras.get("allow_harvest")),
         )
     return policy.DatasetFacts(
         owner_org=dataset.get("owner_org"),
@@ -44,7 +45,13 @@ def dataset_facts(dataset: Union[model.Package, Mapping[str, Any]]) -> policy.Da
         category=_field(dataset, "data_category"),
         creator_user_id=dataset.get("creator_user_id"),
         workflow_state=_workflow_state(dataset.get("id"), dataset.get("state"), bool(dataset.get("private"))),
+        harvest_consent=_consents(_field(dataset, "allow_harvest")),
     )
+
+
+def _consents(allow_harvest: Any) -> bool:
+    """Only an explicit "False" withholds consent (vocabulary: "True"/"False", empty means not asked)."""
+    return allow_harvest != "False"
 
 
 def _field(dataset: Mapping[str, Any], key: str) -> Any:

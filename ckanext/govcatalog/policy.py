@@ -68,6 +68,9 @@ class DatasetFacts:
     # private, deleted) is not disclosed.
     workflow_state: str = PUBLISHED
     category: Optional[str] = None
+    # allow_harvest: the owner consents to the entry leaving for the national Government Data Catalog
+    # and for harvesters. Only an explicit "False" withholds it (open data is always "True").
+    harvest_consent: bool = True
 
 
 @dataclass(frozen=True)
@@ -146,17 +149,23 @@ def may_be_listed_publicly(dataset: DatasetFacts) -> bool:
 
 
 def gd_catalog_disclosure(dataset: DatasetFacts) -> Disclosure:
-    """What may be sent to the Government Data Catalog: open data with files, shared data as metadata."""
-    if not may_be_listed_publicly(dataset):
+    """What may be sent to (or harvested by) the Government Data Catalog and other national pullers:
+    entries whose owner consented, open data with files, shared data as metadata, never top secret."""
+    if not may_be_listed_publicly(dataset) or not dataset.harvest_consent:
         return Disclosure.NONE
     if effective_level(dataset.level) == OPEN:
         return Disclosure.WITH_FILES
     return Disclosure.METADATA_ONLY
 
 
+def may_be_harvested(dataset: DatasetFacts) -> bool:
+    """Whether national harvesters (DCAT catalog, change feed, harvest accounts) get the entry at all."""
+    return gd_catalog_disclosure(dataset) is not Disclosure.NONE
+
+
 def may_send_to_data_go_th(dataset: DatasetFacts) -> bool:
-    """data.go.th publishes open data only."""
-    return gd_catalog_disclosure(dataset) is Disclosure.WITH_FILES
+    """data.go.th publishes published open data only (with its files)."""
+    return may_be_listed_publicly(dataset) and effective_level(dataset.level) == OPEN
 
 
 # --- permission labels: how search applies the same rules ----------------------------------

@@ -1,6 +1,8 @@
 """The classification policy as plain functions (no CKAN needed)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,6 +81,17 @@ def test_nothing_leaves_before_publication(state):
     assert not policy.may_be_listed_publicly(facts)
     assert policy.gd_catalog_disclosure(facts) is Disclosure.NONE
     assert not policy.may_see_metadata(facts, policy.ANONYMOUS)
+
+
+@pytest.mark.parametrize("level", [OPEN, INTERNAL, CONFIDENTIAL, SECRET])
+def test_withheld_consent_keeps_the_entry_home(level):
+    consented, withheld = dataset(level), replace(dataset(level), harvest_consent=False)
+    assert policy.may_be_harvested(consented)
+    assert policy.gd_catalog_disclosure(withheld) is Disclosure.NONE
+    assert not policy.may_be_harvested(withheld)
+    # still on the agency's own catalog, as the level says; data.go.th takes open data regardless
+    assert policy.may_be_listed_publicly(withheld)
+    assert policy.may_send_to_data_go_th(withheld) is (level == OPEN)
 
 
 def test_unknown_level_is_treated_as_restricted():
