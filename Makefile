@@ -8,9 +8,10 @@ PYTEST := .venv/bin/pytest
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
 
-test:           ## install everything, lint, then run the whole test suite against a separate test database
+test:           ## install everything, lint and type-check, then run the whole test suite against a separate test database
 	@$(BOOT) migrate
 	@.venv/bin/ruff check ckanext bench migrations
+	@.venv/bin/mypy -p ckanext.govcatalog
 	@$(PYTEST) -q $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-ckan-core
 

@@ -51,8 +51,9 @@ def api_records(base_url: str, token: Optional[str] = None, timeout: float = 30)
 
     def page(start: int) -> dict[str, Any]:
         try:
-            response = session.get(endpoint, params={"start": start, "rows": PAGE_SIZE, "sort": "name asc",
-                                                     "include_private": "true"}, timeout=timeout)
+            params: dict[str, str | int] = {"start": start, "rows": PAGE_SIZE, "sort": "name asc",
+                                            "include_private": "true"}
+            response = session.get(endpoint, params=params, timeout=timeout)
             response.raise_for_status()
             return response.json()["result"]
         except (requests.RequestException, ValueError, KeyError) as error:

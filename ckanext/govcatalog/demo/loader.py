@@ -53,7 +53,7 @@ def ensure_user(name: str, sysadmin: bool, report: DemoReport) -> None:
     )
     if sysadmin:
         user = model.User.get(name)
-        user.sysadmin = True  # type: ignore[union-attr]
+        user.sysadmin = True
         model.Session.commit()
     report.new_passwords[name] = password
 

@@ -20,9 +20,9 @@ LIST_OF_OBJECTS = ("resources", "tags", "extras", "groups", "relationships_as_su
 Action = Callable[[dict[str, Any], dict[str, Any]], Any]
 
 
-def shape_errors(data_dict: dict[str, Any]) -> dict[str, list[str]]:
+def shape_errors(data_dict: dict[str, Any]) -> dict[str, list[Any]]:
     """The list-of-objects fields whose value is neither missing nor a list of objects."""
-    errors = {}
+    errors: dict[str, list[Any]] = {}
     for key in LIST_OF_OBJECTS:
         value = data_dict.get(key)
         if value is None:

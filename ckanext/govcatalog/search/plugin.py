@@ -45,7 +45,7 @@ def _clear_and_commit(package_reference: str) -> None:
     """``ckan search-index clear <dataset>``: CKAN's own clear() never commits (Solr did)."""
     import ckan.lib.search as search
 
-    search._govcatalog_clear(package_reference)  # type: ignore[attr-defined]
+    search._govcatalog_clear(package_reference)
     if use_postgres():
         model.Session.commit()
 
@@ -63,12 +63,12 @@ def install() -> None:
         if module is not None and getattr(module, "make_connection", None) is not make_connection:
             module.make_connection = make_connection  # type: ignore[attr-defined]
     if not hasattr(search, "_govcatalog_clear"):
-        search._govcatalog_clear = search.clear  # type: ignore[attr-defined]
-        search.clear = _clear_and_commit  # type: ignore[assignment]
+        search._govcatalog_clear = search.clear
+        search.clear = _clear_and_commit
     if not hasattr(search, "_govcatalog_check_solr_schema_version"):
-        search._govcatalog_check_solr_schema_version = search.check_solr_schema_version  # type: ignore
-    search.check_solr_schema_version = (  # type: ignore[assignment]
-        _no_solr_schema_check if use_postgres() else search._govcatalog_check_solr_schema_version  # type: ignore
+        search._govcatalog_check_solr_schema_version = search.check_solr_schema_version
+    search.check_solr_schema_version = (
+        _no_solr_schema_check if use_postgres() else search._govcatalog_check_solr_schema_version
     )
 
 

@@ -217,7 +217,7 @@ def _unexpected(token: _Token) -> SolrSyntaxError:
 
 def _make_and(children: list[Node]) -> Node:
     flat = [g for c in children for g in (c.children if isinstance(c, And) else (c,))]
-    rest = [c for c in flat if not isinstance(c, MatchAll)]
+    rest: list[Node] = [c for c in flat if not isinstance(c, MatchAll)]
     if not rest:
         return MatchAll()
     # Purely negative clauses always subtract from an explicit MatchAll, so
@@ -277,9 +277,9 @@ class _Parser:
             clauses.append(self.infix("OR", field, depth))
         required = [n for o, n in clauses if o == _MUST]
         optional = [n for o, n in clauses if o == _SHOULD]
-        prohibited = [Not(n) for o, n in clauses if o == _MUST_NOT]
+        prohibited: list[Node] = [Not(n) for o, n in clauses if o == _MUST_NOT]
         # Next to required clauses, optional ones would only change the scoring.
-        base = required or ([_make_or(optional)] if optional else [MatchAll()])
+        base: list[Node] = required or ([_make_or(optional)] if optional else [MatchAll()])
         return _make_and(base + prohibited)
 
     def infix(self, operator: str, field: str | None, depth: int) -> _Clause:
@@ -415,14 +415,18 @@ def _add(moment: datetime, unit: str, amount: int) -> datetime:
 def _round(moment: datetime, unit: str) -> datetime:
     if unit == "MILLI":
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-    cleared = _ROUND_CLEARS[_ROUND_FROM[unit]:]
-    return moment.replace(**{name: 1 if name in ("month", "day") else 0 for name in cleared})
+    parts = {name: getattr(moment, name) for name in _ROUND_CLEARS}
+    for name in _ROUND_CLEARS[_ROUND_FROM[unit]:]:
+        parts[name] = 1 if name in ("month", "day") else 0
+    return datetime(moment.year, parts["month"], parts["day"], parts["hour"], parts["minute"], parts["second"],
+                    parts["microsecond"], tzinfo=moment.tzinfo)
 
 
 def _iso(match: re.Match[str]) -> datetime:
     *parts, fraction = match.groups()
+    year, month, day, hour, minute, second = (int(p or 0) for p in parts)
     micro = int((fraction or "0").ljust(6, "0")[:6])  # beyond microseconds is dropped
-    return datetime(*(int(p or 0) for p in parts), micro, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=timezone.utc)
 
 
 def resolve_date_math(value: str, now: datetime) -> datetime | None:

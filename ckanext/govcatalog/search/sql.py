@@ -207,6 +207,8 @@ class SqlCompiler:
     # --- ranges --------------------------------------------------------------
     def _range(self, node: syn.Range) -> str:
         _check_field(node.field)
+        low: datetime.datetime | str | None
+        high: datetime.datetime | str | None
         if is_date_field(node.field):
             cast, low, high = "timestamptz", self._date_bound(node.low), self._date_bound(node.high)
             value = "CASE WHEN v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN v::timestamptz END"

@@ -15,7 +15,7 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-class WorkflowRecord(tk.BaseModel):  # type: ignore[misc, valid-type]
+class WorkflowRecord(tk.BaseModel):
     """A dataset's place in the workflow, and the revision of a published dataset awaiting approval."""
 
     __tablename__ = "govcatalog_workflow"
@@ -23,17 +23,17 @@ class WorkflowRecord(tk.BaseModel):  # type: ignore[misc, valid-type]
     package_id: Any = Column(Text, primary_key=True)
     state: Any = Column(Text, nullable=False)
     submitted_by: Any = Column(Text)
-    submitted_at: Optional[datetime.datetime] = Column(types.DateTime(timezone=True))
+    submitted_at: Any = Column(types.DateTime(timezone=True))
     pending_revision: Any = Column(JSONB)
     pending_by: Any = Column(Text)
-    pending_at: Optional[datetime.datetime] = Column(types.DateTime(timezone=True))
+    pending_at: Any = Column(types.DateTime(timezone=True))
     # metadata_modified of the live dataset the revision was made from (the version check)
     pending_base: Any = Column(Text)
     # files uploaded in the pending revision, kept apart until approval: {resource id: staged file}
     pending_uploads: Any = Column(JSONB)
     # user ids of everyone who wrote content not yet approved (four eyes: none of them approves it)
     authors: Any = Column(JSONB, nullable=False, default=list)
-    updated_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
+    updated_at: Any = Column(types.DateTime(timezone=True), nullable=False, default=now)
 
     @classmethod
     def get(cls, package_id: str) -> Optional["WorkflowRecord"]:
@@ -48,7 +48,7 @@ class WorkflowRecord(tk.BaseModel):  # type: ignore[misc, valid-type]
         return model.Session.query(cls).filter(cls.package_id.in_(package_ids)).all()
 
 
-class WorkflowEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
+class WorkflowEvent(tk.BaseModel):
     """The audit trail: every transition, who, when, from, to, why, and what was approved."""
 
     __tablename__ = "govcatalog_workflow_event"
@@ -65,7 +65,7 @@ class WorkflowEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
     override: Any = Column(Boolean, nullable=False, default=False)
     # on an approval: the user ids of every author of the approved content
     authors: Any = Column(JSONB)
-    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
+    created_at: Any = Column(types.DateTime(timezone=True), nullable=False, default=now)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,7 +76,7 @@ class WorkflowEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
         }
 
 
-class Approver(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Approver(tk.BaseModel):
     """A user named approver of an organization (its admins approve without being named)."""
 
     __tablename__ = "govcatalog_approver"
@@ -84,7 +84,7 @@ class Approver(tk.BaseModel):  # type: ignore[misc, valid-type]
     organization_id: Any = Column(Text, primary_key=True)
     user_id: Any = Column(Text, primary_key=True)
     created_by: Any = Column(Text)
-    created_at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
+    created_at: Any = Column(types.DateTime(timezone=True), nullable=False, default=now)
 
 
 def approver_organizations(user_id: str) -> Iterable[str]:

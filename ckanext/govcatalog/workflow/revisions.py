@@ -82,7 +82,7 @@ def stage_resource(context: dict[str, Any], data_dict: dict[str, Any], package: 
 def pending_view(pkg_dict: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     """For the author of the pending revision, a read for an update is the revision, so that
     package_patch, resource_create... build on it instead of replacing it with the live version."""
-    record = WorkflowRecord.get(pkg_dict.get("id"))
+    record = WorkflowRecord.get(str(pkg_dict.get("id")))
     user = access.user_from_context(context)
     if record is None or record.pending_revision is None or user is None or record.pending_by != user.id \
             or not service.is_disclosed_state(record.state):

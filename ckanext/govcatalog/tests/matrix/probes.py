@@ -133,13 +133,15 @@ def _route_values(world: World, endpoint: str, rule: str, address: str, persona:
             yield args, None
         return
     for values, seeded in _address_values(world, address, persona):
-        if address == "dataset":
+        if address in ("dataset", "resource", "activity"):
+            assert seeded is not None, f"{address} values come with their dataset"
+        if address == "dataset" and seeded is not None:
             values = {"id": seeded.name, "_id": seeded.name, "dataset_id": seeded.name}
-        elif address == "resource":
+        elif address == "resource" and seeded is not None:
             if values["id"] != seeded.upload_resource_id:  # pages: the file's resource (actions read both)
                 continue
             values = {"id": seeded.name, "resource_id": values["id"]}
-        elif address == "activity":
+        elif address == "activity" and seeded is not None:
             # /dataset/<id>/history/<activity_id> names the dataset; /dataset/changes/<id> the activity
             dataset_id = seeded.name if "<activity_id>" in rule else values["id"]
             values = {"id": dataset_id, "activity_id": values["id"], "resource_id": seeded.upload_resource_id}

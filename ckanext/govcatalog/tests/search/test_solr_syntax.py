@@ -467,8 +467,9 @@ def test_strings_ckan_sends(text: str, expected: Node) -> None:
 NOW = datetime(2024, 3, 15, 10, 20, 30, 123456, tzinfo=timezone.utc)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
+        microsecond: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize("value, expected", [

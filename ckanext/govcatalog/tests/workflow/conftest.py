@@ -54,7 +54,7 @@ class Agency:
         headers = {"Authorization": self.users[user]["token"]} if user else {}
         return self.app.get(f"/dataset/{dataset}/resource/{resource_id}/download", headers=headers)
 
-    def publish(self, name: str = "ds", **overrides: Any) -> dict[str, Any]:
+    def publish(self, name: str = "ds", **overrides: Any) -> dict[str, Any] | None:
         self.create(name, **overrides)
         self.ok("govcatalog_workflow_submit", "editor", id=name)
         self.ok("govcatalog_workflow_approve", "admin", id=name)

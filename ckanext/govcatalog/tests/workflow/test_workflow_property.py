@@ -34,7 +34,7 @@ def public_version(view: Optional[dict[str, Any]]) -> Optional[tuple]:
 
 
 def perform(agency, actor: str, operation: str, name: str, step: int):
-    patches = {
+    patches: dict[str, dict[str, Any]] = {
         "retitle": {"title": f"ชื่อที่ {step}"},
         "make_public": {"private": False},
         "loosen": {"data_category": "ข้อมูลสาธารณะ", "data_classification": "เปิดเผย"},

@@ -81,7 +81,7 @@ def _reset_db_with_search_table(original: Any) -> Any:
 def pytest_configure(config: pytest.Config) -> None:
     if not getattr(test_helpers.reset_db, "_govcatalog", False):
         test_helpers.reset_db = _reset_db_with_search_table(test_helpers.reset_db)
-        test_helpers.reset_db._govcatalog = True  # type: ignore[attr-defined]
+        test_helpers.reset_db._govcatalog = True
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
