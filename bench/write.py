@@ -64,8 +64,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "db": "govcatalog_bench",
         "plugins": "govcatalog_search govcatalog scheming_datasets govcatalog_workflow activity",
         "settings": {
-            "scheming.dataset_schemas": "ckanext.govcatalog:../../schemas/dataset.yaml",
-            "scheming.presets": "ckanext.scheming:presets.json ckanext.govcatalog:../../schemas/presets.yaml",
+            "scheming.dataset_schemas": "ckanext.govcatalog.schemas:dataset.yaml",
+            "scheming.presets": "ckanext.scheming:presets.json ckanext.govcatalog.schemas:presets.yaml",
         },
         "noindex": False,
     },

@@ -111,8 +111,9 @@ databases() {
     else
         pg_super -c "ALTER ROLE $DB_USER PASSWORD '$password'"
     fi
-    # <test db>_source: the second catalog that import and sync tests talk to
-    for name in "$DB_NAME" "$TEST_DB_NAME" "${TEST_DB_NAME}_source"; do
+    # <test db>_source: the second catalog that import and sync tests talk to;
+    # <test db>_wheel: the catalog installed from the built wheel (tests/test_packaging.py)
+    for name in "$DB_NAME" "$TEST_DB_NAME" "${TEST_DB_NAME}_source" "${TEST_DB_NAME}_wheel"; do
         if [ "$(pg_super -c "SELECT 1 FROM pg_database WHERE datname='$name'")" != 1 ]; then
             say "Creating database $name"
             pg_super -c "CREATE DATABASE $name OWNER $DB_USER ENCODING 'UTF8' TEMPLATE template0"

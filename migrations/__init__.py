@@ -1,0 +1,1 @@
+"""Alembic scripts, one folder per plugin; shipped as ckanext.govcatalog.migrations."""
