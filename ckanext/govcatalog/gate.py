@@ -8,6 +8,7 @@ actions closed until someone reviews them, instead of open until someone notices
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 import flask
@@ -58,14 +59,19 @@ ID_KEYS = ("id", "name", "package_id", "resource_id", "group_id", "org_id", "own
            "user_id", "username", "view_id")
 
 
-def _control_character(value: Any) -> bool:
-    """NUL anywhere in the request (PostgreSQL refuses it in text: a 500 deep in core)."""
+# NUL, and halves of surrogate pairs (JSON "\ud800"): PostgreSQL text cannot hold them, UTF-8 cannot
+# encode the latter; either is a 500 deep in core or in our own writes.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_text(value: Any) -> bool:
+    """Text anywhere in the request that no database column can store."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_control_character(k) or _control_character(v) for k, v in value.items())
+        return any(_unstorable_text(k) or _unstorable_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_control_character(v) for v in value)
+        return any(_unstorable_text(v) for v in value)
     return False
 
 
@@ -82,8 +88,8 @@ def malformed_input() -> Optional[dict[str, list[str]]]:
     data = _request_data()
     errors = {key: [tk._("Must be text")] for key in ID_KEYS
               if key in data and data[key] is not None and not isinstance(data[key], str)}
-    if _control_character(data) or _control_character(flask.request.path):
-        errors["__before"] = [tk._("Control characters (NUL) are not allowed")]
+    if _unstorable_text(data) or _unstorable_text(flask.request.path):
+        errors["__before"] = [tk._("Text may not hold NUL characters or unpaired surrogates")]
     return errors or None
 
 

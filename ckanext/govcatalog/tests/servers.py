@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parents[3]
 CKAN = str(Path(sys.executable).with_name("ckan"))
 
 
+def test_ini() -> Path:
+    """The ini this test run was started with (test.ini unless --ckan-ini named another)."""
+    import ckan.plugins.toolkit as tk
+
+    return Path(tk.config.get("__file__") or ROOT / "test.ini")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -72,7 +79,7 @@ def second_catalog_ini(directory: Path, test_db_url: str, suffix: str, port: int
     ini = directory / f"{suffix}.ini"
     ini.write_text(
         "[app:main]\n"
-        f"use = config:{ROOT / 'test.ini'}\n"
+        f"use = config:{test_ini()}\n"
         f"sqlalchemy.url = {database_url}\n"
         f"ckan.site_id = govcatalog-{suffix}\n"
         f"ckan.site_url = http://127.0.0.1:{port}\n"

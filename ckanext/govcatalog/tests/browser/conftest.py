@@ -16,7 +16,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """This catalog (test.ini) in a subprocess; it reads what the tests commit to the test database."""
-    with servers.serve(servers.ROOT / "test.ini", servers.free_port(), "browser-server.log") as url:
+    with servers.serve(servers.test_ini(), servers.free_port(), "browser-server.log") as url:
         yield url
 
 
@@ -26,7 +26,7 @@ def live_workflow_server(tmp_path_factory) -> Iterator[str]:
     from ckanext.govcatalog.tests.workflow.conftest import WORKFLOW_PLUGINS
 
     ini = tmp_path_factory.mktemp("workflow") / "workflow.ini"
-    ini.write_text(f"[app:main]\nuse = config:{servers.ROOT / 'test.ini'}\nckan.plugins = {WORKFLOW_PLUGINS}\n")
+    ini.write_text(f"[app:main]\nuse = config:{servers.test_ini()}\nckan.plugins = {WORKFLOW_PLUGINS}\n")
     with servers.serve(ini, servers.free_port(), "browser-workflow-server.log") as url:
         yield url
 

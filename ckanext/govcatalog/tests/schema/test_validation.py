@@ -197,6 +197,7 @@ FOUND_EXAMPLES = [
     ("ข้อมูลระเบียน", {"resources": {"": ""}, "notes": float("-inf")}),
     ("ข้อมูลสถิติ", {"resources": "0"}),
     ("ข้อมูลสถิติ", {"tags": "ประชากร", "notes": float("nan")}),
+    ("ข้อมูลสถิติ", {"title": "ประชากร\ud800", "notes": "\udfff"}),  # halves of surrogate pairs
 ]
 
 
