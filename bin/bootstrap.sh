@@ -12,6 +12,7 @@ PYTHON_BIN="${PYTHON:-python3}"
 DB_USER="${GOVCATALOG_DB_USER:-govcatalog}"
 DB_NAME="${GOVCATALOG_DB_NAME:-govcatalog}"
 TEST_DB_NAME="${GOVCATALOG_TEST_DB_NAME:-govcatalog_test}"
+TEST_WORKERS="${TEST_WORKERS:-2}"
 DB_HOST=127.0.0.1
 PORT="${GOVCATALOG_PORT:-5000}"
 
@@ -111,9 +112,14 @@ databases() {
     else
         pg_super -c "ALTER ROLE $DB_USER PASSWORD '$password'"
     fi
-    # <test db>_source: the second catalog that import and sync tests talk to;
-    # <test db>_wheel: the catalog installed from the built wheel (tests/test_packaging.py)
-    for name in "$DB_NAME" "$TEST_DB_NAME" "${TEST_DB_NAME}_source" "${TEST_DB_NAME}_wheel"; do
+    local names=("$DB_NAME") test_db worker suffix
+    # One test database per test worker (`make test` runs TEST_WORKERS of them), each with its
+    # second catalogs: <db>_source (import and sync tests), <db>_wheel (tests/test_packaging.py).
+    for test_db in "$TEST_DB_NAME" $(for worker in $(seq 0 $((TEST_WORKERS - 1))); do
+                                         echo "${TEST_DB_NAME}_gw$worker"; done); do
+        for suffix in "" _source _wheel; do names+=("$test_db$suffix"); done
+    done
+    for name in "${names[@]}"; do
         if [ "$(pg_super -c "SELECT 1 FROM pg_database WHERE datname='$name'")" != 1 ]; then
             say "Creating database $name"
             pg_super -c "CREATE DATABASE $name OWNER $DB_USER ENCODING 'UTF8' TEMPLATE template0"

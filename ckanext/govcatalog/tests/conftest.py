@@ -1,6 +1,8 @@
 """Fixtures shared by every room's tests (CKAN's own pytest plugin provides the rest)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import ckan.plugins as p
@@ -18,3 +20,13 @@ def clean_db(reset_db, migrate_db_for, with_plugins):
     for plugin in MIGRATED_PLUGINS:
         if p.plugin_loaded(plugin):
             migrate_db_for(plugin)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker tests against its own database and Redis database: an ini
+    of its own (.run/test-<worker>.ini) on top of the one given, read before CKAN loads it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and getattr(config.option, "ckan_ini", None):
+        from .servers import worker_ini
+
+        config.option.ckan_ini = str(worker_ini(config.option.ckan_ini, worker))

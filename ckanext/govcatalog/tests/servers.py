@@ -24,6 +24,29 @@ def test_ini() -> Path:
     return Path(tk.config.get("__file__") or ROOT / "test.ini")
 
 
+def worker_ini(base_ini: str, worker: str) -> Path:
+    """An ini for one pytest-xdist worker (gw0, gw1...): the base ini with the database <test db>_<worker>
+    (bin/bootstrap.sh creates them) and two Redis databases of its own (its own and its second catalog's)."""
+    from ckan.cli import CKANConfigLoader
+    from sqlalchemy.engine import make_url
+
+    settings = CKANConfigLoader(str(Path(base_ini).resolve())).get_config()
+    url = make_url(settings["sqlalchemy.url"])
+    url = url.set(database=f"{url.database}_{worker}")
+    redis_base, _, redis_db = settings.get("ckan.redis.url", "redis://127.0.0.1:6379/2").rpartition("/")
+    redis_db = str((int(redis_db or 0) + 8 + 2 * int(worker.removeprefix("gw"))) % 16)
+    ini = ROOT / ".run" / f"test-{worker}.ini"
+    ini.parent.mkdir(exist_ok=True)
+    ini.write_text(
+        "[app:main]\n"
+        f"use = config:{Path(base_ini).resolve()}\n"
+        f"sqlalchemy.url = {url.render_as_string(hide_password=False)}\n"
+        f"ckan.redis.url = {redis_base}/{redis_db}\n"
+        f"ckan.storage_path = {ROOT / '.run' / f'storage-{worker}'}\n"
+    )
+    return ini
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,6 +75,8 @@ def serve(ini: Path, port: int, log_name: str) -> Iterator[str]:
     """CKAN with this ini in a subprocess; redirects come back to it (CKAN_SITE_URL)."""
     url = f"http://127.0.0.1:{port}"
     log_dir = ROOT / ".run"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    log_name = f"{worker}-{log_name}" if worker else log_name
     log = open(log_dir / log_name, "w") if log_dir.is_dir() else subprocess.DEVNULL
     process = subprocess.Popen(
         [CKAN, "-c", str(ini), "run", "--host", "127.0.0.1", "--port", str(port), "--disable-reloader"],
