@@ -35,6 +35,11 @@ MIN_PART_LENGTH = 3
 
 # Nominalizing prefixes (การ-, ความ-): too general to stand for a compound on their own.
 PREFIX_PARTS = frozenset({"การ", "ความ"})
+# Parts of long compounds that mean something else on their own: -งาน ends สำนักงาน, หน่วยงาน,
+# พนักงาน (office, agency, employee), never "job" (measured: งาน found them ahead of job datasets).
+GENERAL_PARTS = frozenset({"งาน"})
+# Compounds whose parts do not carry their meaning: ครัวเรือน (household) is no kitchen (ครัว).
+LEXICALIZED = frozenset({"ครัวเรือน"})
 
 # Productive compounding morphemes of government Thai: a word made of one of these and a dictionary
 # word (the core) is a compound whose core keeps its meaning. Heads come first, suffixes last.
@@ -69,9 +74,17 @@ def _dictionary() -> frozenset[str]:
     return frozenset(thai_words())
 
 
+# SARA AM typed as NIKHAHIT + SARA AA (นํ้า for น้ำ, common in government documents), the tone
+# mark before or after the NIKHAHIT: written back as SARA AM after the tone mark.
+_DECOMPOSED_SARA_AM = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32|([\u0e48-\u0e4b])\u0e4d\u0e32")
+
+
 def normalize(text: str) -> str:
     """Unicode-normalize and lower-case, so that index and query compare the same characters."""
-    return unicodedata.normalize("NFC", text).lower()
+    text = unicodedata.normalize("NFC", text).lower()
+    if "\u0e4d" in text:
+        text = _DECOMPOSED_SARA_AM.sub(lambda m: (m.group(1) or m.group(2) or "") + "\u0e33", text)
+    return text
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -86,14 +99,14 @@ def compound_parts(word: str) -> tuple[str, ...]:
     Returns the parts worth indexing (at least MIN_PART_LENGTH characters), found recursively,
     or () when the word is short or cannot be split into dictionary words.
     """
-    if len(word) < MIN_COMPOUND_LENGTH:
+    if len(word) < MIN_COMPOUND_LENGTH or word in LEXICALIZED:
         return ()
     split = _fewest_word_split(word)
     if split is None:
         return ()
     parts: list[str] = []
     for part in split:
-        if len(part) >= MIN_PART_LENGTH and part not in PREFIX_PARTS:
+        if len(part) >= MIN_PART_LENGTH and part not in PREFIX_PARTS and part not in GENERAL_PARTS:
             parts.append(part)
             parts.extend(compound_parts(part))
     return tuple(dict.fromkeys(parts))
@@ -203,7 +216,7 @@ def sub_words(word: str) -> tuple[str, ...]:
         parts.append(core)
     for part in list(parts):
         inner = morpheme_core(part)
-        if inner is not None:
+        if inner is not None and inner not in GENERAL_PARTS:
             parts.append(inner)
     return tuple(p for p in dict.fromkeys(parts) if p != word and p not in PREFIX_PARTS)
 
