@@ -107,7 +107,6 @@ class GovcatalogSearchPlugin(p.SingletonPlugin):
     # IConfigurer: runs before CKAN's start-up check of the Solr schema, which must be skipped
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
-        tk.add_ckan_admin_tab(config, "govcatalog_synonyms.index", "Search synonyms", icon="book")
         install()
 
     # IOrganizationController / IGroupController

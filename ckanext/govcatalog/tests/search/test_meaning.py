@@ -49,6 +49,17 @@ def test_synonym_terms_match_runs_of_query_words():
 @pytest.mark.ckan_config("ckan.plugins", "govcatalog_search govcatalog")
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 class TestSearch:
+    @pytest.fixture(autouse=True)
+    def starter_list(self, with_plugins, clean_db, clean_index):
+        """The starter list as the migration loads it (CKAN's test reset may leave the table empty)."""
+        sysadmin = factories.Sysadmin()
+        if not helpers.call_action("govcatalog_synonym_list", {"user": sysadmin["name"]}):
+            for terms in synonyms.STARTER_GROUPS:
+                helpers.call_action("govcatalog_synonym_create", {"user": sysadmin["name"]}, terms=list(terms))
+        synonyms.invalidate()
+        yield
+        synonyms.invalidate()
+
     @pytest.fixture
     def catalog(self):
         org = factories.Organization()
