@@ -122,12 +122,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=("demo", "real", "both"), default="both")
     args = parser.parse_args()
-    if args.set in ("demo", "both"):
-        main_demo()
-    if args.set in ("real", "both"):
+    if args.set == "real":
         import relevance_real
 
         relevance_real.main()
+        return
+    main_demo()
+    if args.set == "both":  # CKAN's app is built once per process: the second set in a process of its own
+        import subprocess
+
+        subprocess.run([sys.executable, __file__, "--set", "real"], check=True)
 
 
 def main_demo() -> None:
