@@ -42,7 +42,7 @@ bench-write:    ## dataset create/update with schema, policy, workflow and index
 	@$(BOOT) migrate
 	@.venv/bin/python bench/write.py --datasets $${N:-300} --repeat 2
 
-relevance:      ## recall@10 and precision@10 of search over the demo data and bench/search_queries.json
+relevance:      ## recall@10, precision@10 and trap hits: demo data and 767 real agency titles, ours next to ILIKE
 	@$(BOOT) migrate
 	@.venv/bin/python bench/relevance.py
 

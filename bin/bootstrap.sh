@@ -144,6 +144,10 @@ config() {
         "sqlalchemy.url=$(db_url "$DB_NAME")" \
         "ckan.site_url=http://127.0.0.1:$PORT" \
         "ckan.storage_path=$ROOT/storage" >/dev/null
+    if [ -n "${GOVCATALOG_REDIS_DB:-}" ]; then  # a checkout of its own next to another on one machine
+        "$CKAN" config-tool "$ini" "ckan.redis.url=redis://127.0.0.1:6379/$GOVCATALOG_REDIS_DB" \
+            "ckan.harvest.mq.redis_db=$GOVCATALOG_REDIS_DB" >/dev/null
+    fi
     mkdir -p "$ROOT/storage"
     test_config
 }
@@ -184,7 +188,14 @@ start_bg() {
 serve() {
     demo
     start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog
-    start_bg web "$CKAN" -c "$ROOT/ckan.ini" run --host 127.0.0.1 --port "$PORT" --disable-reloader --threaded
+    if [ "${GOVCATALOG_SERVER:-gunicorn}" = dev ]; then  # Flask's development server, one process
+        start_bg web "$CKAN" -c "$ROOT/ckan.ini" run --host 127.0.0.1 --port "$PORT" --disable-reloader --threaded
+    else
+        # gunicorn: workers from the CPU count, timeouts and graceful reload in deploy/gunicorn.conf.py;
+        # `kill -HUP $(cat .run/web.pid)` reloads the code without dropping requests.
+        (cd "$ROOT" && CKAN_INI="$ROOT/ckan.ini" GOVCATALOG_PORT="$PORT" \
+            start_bg web "$VENV/bin/gunicorn" -c "$ROOT/deploy/gunicorn.conf.py" deploy.wsgi:application)
+    fi
     for _ in $(seq 1 60); do
         if curl -fsS "http://127.0.0.1:$PORT/api/3/action/status_show" >/dev/null 2>&1; then
             say "The catalog is running at http://127.0.0.1:$PORT  (logs in .run/, stop with: make stop)"
@@ -198,7 +209,11 @@ serve() {
 stop() {
     for name in web worker; do
         if is_running "$name"; then
-            kill "$(cat "$RUN_DIR/$name.pid")" && say "Stopped $name"
+            local pid
+            pid="$(cat "$RUN_DIR/$name.pid")"
+            kill "$pid" && say "Stopping $name"
+            # gunicorn lets requests in flight finish (graceful_timeout) before its master exits
+            for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
         fi
         rm -f "$RUN_DIR/$name.pid"
     done

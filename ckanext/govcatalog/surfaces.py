@@ -287,6 +287,10 @@ govcatalog_workflow_queue             filtered  workflow               none
 govcatalog_approver_create            safe      -                      organization
 govcatalog_approver_delete            safe      -                      organization
 govcatalog_approver_list              safe      -                      organization
+govcatalog_synonym_list               sysadmin  -                      none       # search synonyms: catalog manager
+govcatalog_synonym_create             sysadmin  -                      none
+govcatalog_synonym_update             sysadmin  -                      none
+govcatalog_synonym_delete             sysadmin  -                      none
 """)
 
 # Endpoints of blueprint routes (``flask.request.endpoint``). Pages call the actions above, so a
@@ -460,6 +464,7 @@ harvester.object_show             sysadmin  -                      none
 govcatalog_workflow.decide        filtered  workflow+auth          dataset
 govcatalog_workflow.history_csv   filtered  workflow+auth          dataset
 govcatalog_workflow.queue         filtered  workflow               none
+govcatalog_synonyms.index         sysadmin  -                      none
 """)
 
 

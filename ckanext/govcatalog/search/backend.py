@@ -27,7 +27,7 @@ from ckan.lib.search.common import SearchError, SearchQueryError
 
 from . import params as solr_params
 from . import solr_syntax as syn
-from . import thai
+from . import synonyms, thai
 from .sql import (
     NUMERIC_FIELDS, SqlCompiler, balanced_sum, is_date_field, is_text_field, quote_lexeme, tsquery_literal,
 )
@@ -48,6 +48,8 @@ WEIGHT_B_FIELDS = ("tags", "groups")
 WEIGHT_C_FIELDS = ("notes",)
 WEIGHT_D_FIELDS = ("text", "license", "organization", "res_name", "res_description", "maintainer", "author")
 WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
+# How much a match through a sub-word or a synonym counts against an exact word (below 1: exact first).
+ALTERNATIVE_WEIGHT = 0.5
 MAX_POSITION = 16383  # PostgreSQL's limits for tsvector positions
 MAX_POSITIONS_PER_LEXEME = 256
 # PostgreSQL refuses a tsvector whose distinct lexemes exceed 1 MiB in all; keep clear of it.
@@ -145,7 +147,7 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
         doc=doc,
         terms=terms,
         field_lexemes=field_lexemes,
-        lexemes_by_weight={w: thai.index_lexemes(t) for w, t in weighted_text.items()},
+        lexemes_by_weight={w: thai.tsv_lexemes(t) for w, t in weighted_text.items()},
         # Fields are separated by a marker so that a phrase never spans two fields.
         word_text=" " + " | ".join(" ".join(ws) for ws in words_in_order) + " ",
         permission_labels=as_strings(solr_doc.get("permission_labels")),
@@ -241,11 +243,34 @@ def compile_free_text(compiler: SqlCompiler, text: str, mm: str) -> str:
         node = syn.Term(None, text)  # e.g. "C++?" typed into the search box: search its words
     try:
         if isinstance(node, syn.Or) and all(_is_free_text(c) for c in node.children):
-            clauses = list(node.children)
+            clauses = join_synonym_terms(list(node.children), compiler.synonyms)
             return compiler.min_match(clauses, required_matches(mm, len(clauses)))
         return compiler.compile(node)
     except syn.SolrSyntaxError as error:
         raise invalid_query(text, error) from error
+
+
+def join_synonym_terms(clauses: list[syn.Node], table: Any) -> list[syn.Node]:
+    """Adjacent typed words that together are a synonym term ("home stay") become one clause, so
+    that the term and its synonyms (โฮมสเตย์, homestay) count as one word for ``mm``."""
+    if not table:
+        return clauses
+    out: list[syn.Node] = []
+    i = 0
+    while i < len(clauses):
+        for size in range(min(synonyms.MAX_TERM_WORDS, len(clauses) - i), 1, -1):
+            run = clauses[i:i + size]
+            if any(c.phrase or c.prefix for c in run):  # type: ignore[union-attr]
+                continue
+            text = " ".join(c.value for c in run)  # type: ignore[union-attr]
+            if tuple(thai.words(text)) in table:
+                out.append(syn.Term(None, text))
+                i += size
+                break
+        else:
+            out.append(clauses[i])
+            i += 1
+    return out
 
 
 def required_matches(mm: str, clauses: int) -> int:
@@ -408,17 +433,29 @@ class PostgresSolrConnection:
 
     def _query_condition(self, compiler: SqlCompiler, request: solr_params.SearchParams) -> str:
         q = request.q or "*:*"
-        if request.def_type == "dismax" or (request.def_type == "edismax" and ":" not in q):
-            text = _strip_fields(q) if request.def_type == "dismax" else q
-            return compile_free_text(compiler, text, request.mm or DEFAULT_MM)
-        return compile_query(compiler, q, request.q_op)
+        compiler.synonyms = synonyms.expansions() if q != "*:*" else None  # q only: filters stay exact
+        try:
+            if request.def_type == "dismax" or (request.def_type == "edismax" and ":" not in q):
+                text = _strip_fields(q) if request.def_type == "dismax" else q
+                return compile_free_text(compiler, text, request.mm or DEFAULT_MM)
+            return compile_query(compiler, q, request.q_op)
+        finally:
+            compiler.synonyms = None
 
     def _score(self, compiler: SqlCompiler) -> str:
+        """Exact words first: a document with any query word as a whole word ranks above every
+        document found only through sub-words or synonyms; within each, ts_rank orders by field
+        weight (title, tags, description, other fields)."""
         scores = list(compiler.ranking_sql)  # autocomplete's n-gram matches
         words = list(dict.fromkeys(compiler.ranking_words))
         if words:
             compiler.params["rank_query"] = " | ".join(tsquery_literal(w) for w in words)
-            scores.append("ts_rank(d.tsv, CAST(:rank_query AS tsquery))")
+            exact = "CAST(:rank_query AS tsquery)"
+            scores.append(f"((d.tsv @@ {exact})::int + ts_rank(d.tsv, {exact}))")
+            alternatives = [w for w in dict.fromkeys(compiler.ranking_alternatives) if w not in words]
+            if alternatives:
+                compiler.params["rank_alternatives"] = " | ".join(tsquery_literal(w) for w in alternatives)
+                scores.append(f"{ALTERNATIVE_WEIGHT} * ts_rank(d.tsv, CAST(:rank_alternatives AS tsquery))")
         return balanced_sum(scores) if scores else "0"
 
     def _fetch_docs(self, ids: list[str], scores: list[float], fl: Any) -> list[dict[str, Any]]:

@@ -96,6 +96,9 @@ def reindex_stale_members(group: model.Group) -> None:
 
 
 @tk.blanket.config_declarations
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.blueprints
 class GovcatalogSearchPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IOrganizationController, inherit=True)
@@ -103,6 +106,7 @@ class GovcatalogSearchPlugin(p.SingletonPlugin):
 
     # IConfigurer: runs before CKAN's start-up check of the Solr schema, which must be skipped
     def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
         install()
 
     # IOrganizationController / IGroupController

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import solr_syntax as syn
-from . import thai
+from . import synonyms, thai
 
 TEXT_FIELDS = frozenset({"title", "notes", "res_name", "res_description", "author", "maintainer", "urls"})
 TEXT_FIELD_PREFIXES = ("extras_", "res_extras_")
@@ -50,12 +50,39 @@ def tsquery_literal(lexeme: str, prefix: bool = False) -> str:
     return quote_lexeme(lexeme) + (":*" if prefix else "")
 
 
+def _exact_or_sub(word: str) -> str:
+    """A word found as a whole word or as a meaningful part of a longer one (marked sub-word)."""
+    if not thai.is_thai(word):
+        return tsquery_literal(word)
+    return f"({tsquery_literal(word)} | {tsquery_literal(thai.sub_lexeme(word))})"
+
+
 def word_query(word: str, prefix: bool = False) -> str:
-    """A query word as tsquery: the word itself, or, for a Thai compound, all of its parts."""
-    parts = thai.query_alternatives(word) if not prefix else ()
-    if len(parts) < 2:
+    """A query word as tsquery: the word itself, or a longer word it is a meaningful part of
+    (เกษตร in เกษตรกร), or its core (ผู้สูงอายุ: สูงอายุ), or, for a Thai compound, all of its parts."""
+    if prefix:
         return tsquery_literal(word, prefix)
-    return f"({tsquery_literal(word)} | ({' & '.join(tsquery_literal(p) for p in parts)}))"
+    alternatives = [_exact_or_sub(word)]
+    alternatives.extend(_exact_or_sub(core) for core in thai.query_cores(word))
+    parts = thai.query_alternatives(word)
+    if len(parts) >= 2:
+        alternatives.append("(" + " & ".join(_exact_or_sub(p) for p in parts) + ")")
+    return alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
+
+
+def words_query(words: tuple[str, ...]) -> str:
+    return " & ".join(word_query(w) for w in words)
+
+
+def ranking_alternatives(word: str) -> list[str]:
+    """The lexemes that rank a document found other than by the exact word."""
+    if not thai.is_thai(word):
+        return []
+    out = [thai.sub_lexeme(word)]
+    for core in thai.query_cores(word):
+        out.extend([core, thai.sub_lexeme(core)])
+    out.extend(thai.query_alternatives(word))
+    return out
 
 
 @dataclass
@@ -87,6 +114,9 @@ class SqlCompiler:
     default_field: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     ranking_words: list[str] = field(default_factory=list)
+    # lexemes that found a document other than by the exact word (sub-words, synonyms): rank lower
+    ranking_alternatives: list[str] = field(default_factory=list)
+    synonyms: Any = None  # synonyms.Expansions; None: no synonym expansion
     ranking_sql: list[str] = field(default_factory=list)
     terms: int = 0
     _counter: int = 0
@@ -165,11 +195,29 @@ class SqlCompiler:
         if not words:
             return "TRUE"  # only stop-words or punctuation: like Solr, they do not restrict
         self.ranking_words.extend(words)
-        tsquery = " & ".join(word_query(w, prefix=term.prefix and i == len(words) - 1) for i, w in enumerate(words))
+        if term.prefix or term.phrase or not self.synonyms:
+            last = len(words) - 1
+            tsquery = " & ".join(word_query(w, prefix=term.prefix and i == last) for i, w in enumerate(words))
+            for word in words:
+                self.ranking_alternatives.extend(ranking_alternatives(word))
+        else:
+            units = synonyms.match(words, self.synonyms)
+            tsquery = " & ".join(self._unit_query(unit, others) for unit, others in units)
         condition = f"(d.tsv @@ CAST({self.bind(tsquery)} AS tsquery))"
         if term.phrase and len(words) > 1:
             condition = f"({condition} AND strpos(d.word_text, {self.bind(' ' + ' '.join(words) + ' ')}) > 0)"
         return condition
+
+    def _unit_query(self, unit: tuple[str, ...], others: tuple[tuple[str, ...], ...]) -> str:
+        """A word (or a run of words that is a synonym term) or any of its synonyms."""
+        for word in unit:
+            self.ranking_alternatives.extend(ranking_alternatives(word))
+        for other in others:
+            self.count_terms(len(other))
+            self.ranking_alternatives.extend(other)
+        if not others:
+            return words_query(unit)
+        return "(" + " | ".join(f"({words_query(w)})" for w in (unit, *others)) + ")"
 
     def _text_field(self, name: str, term: syn.Term) -> str:
         words = thai.words(term.value)
