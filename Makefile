@@ -3,17 +3,23 @@ SHELL := /bin/bash
 BOOT := bin/bootstrap.sh
 PYTEST := .venv/bin/pytest
 
-.PHONY: run test stop install bench bench-write relevance demo i18n fuzz test-ckan-core
+.PHONY: run test test-suite stop install bench bench-write relevance demo i18n fuzz test-ckan-core
 
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
 
-test:           ## install everything, lint and type-check, then run the whole test suite against a separate test database
+test:           ## install everything, lint and type-check, then run the whole test suite against separate test databases
 	@$(BOOT) migrate
 	@.venv/bin/ruff check ckanext bench migrations
 	@.venv/bin/mypy -p ckanext.govcatalog
-	@$(PYTEST) -q $(PYTEST_ARGS)
-	@$(MAKE) --no-print-directory test-ckan-core
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-suite test-ckan-core
+
+# Our suite on TEST_WORKERS pytest-xdist workers (a database each: <test db>_gw0...), each test file
+# on one worker (module fixtures such as a second catalog are built once).
+TEST_WORKERS ?= 2
+export TEST_WORKERS
+test-suite:
+	@$(PYTEST) -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # CKAN core's own search-related tests against the PostgreSQL backend (part of `make test`).
 CORE_RUNNER := ckanext.govcatalog.tests.search.ckan_core.runner
