@@ -29,7 +29,8 @@ from . import params as solr_params
 from . import solr_syntax as syn
 from . import synonyms, thai
 from .sql import (
-    NUMERIC_FIELDS, SqlCompiler, balanced_sum, is_date_field, is_text_field, quote_lexeme, tsquery_literal,
+    MAX_KEPT_VALUE, NUMERIC_FIELDS, SqlCompiler, balanced_sum, is_date_field, is_text_field, keeps_values, quote_lexeme,
+    tsquery_literal,
 )
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,12 @@ class IndexRow:
     blobs: dict[str, Optional[str]] = field(default_factory=dict)
 
 
+def _kept_values(name: str, values: list[str]) -> list[str]:
+    if not is_text_field(name):
+        return values
+    return [value[:MAX_KEPT_VALUE] for value in values] if keeps_values(name) else []
+
+
 def build_row(solr_doc: dict[str, Any]) -> IndexRow:
     doc = {k: v for k, v in solr_doc.items() if k not in BLOB_FIELDS}
     values = {k: as_strings(v) for k, v in doc.items()}
@@ -127,9 +134,10 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
     field_lexemes = {
         k: list(dict.fromkeys(thai.index_lexemes(" ".join(v)))) for k, v in values.items() if is_text_field(k)
     }
-    # Text fields are matched through their lexemes; in ``terms`` they only mark that the field
-    # exists, which keeps the rows that filters and facets read small.
-    terms = {k: [] if is_text_field(k) else v for k, v in values.items()}
+    # Text fields are matched through their lexemes; in ``terms`` long texts only mark that the field
+    # exists, which keeps the rows that filters and facets read small; extras keep their values (cut)
+    # for ranges and sorts.
+    terms = {k: _kept_values(k, v) for k, v in values.items()}
     d_fields = [k for k in doc if k in WEIGHT_D_FIELDS or k.startswith(WEIGHT_D_PREFIXES)]
     weighted_text = {
         "A": _text_of(doc, ["title"]) + "\n" + _name_words(str(doc.get("name") or "")),
@@ -313,6 +321,9 @@ def sort_clause(sort: str | None) -> tuple[str, bool]:
             uses_score = True
             parts.append(f"score {direction}")
             continue
+        if not keeps_values(name):
+            hint = " (use title_string)" if name == "title" else ""
+            raise SearchQueryError(f'Cannot sort on the text field "{name}"{hint}')
         if name == "metadata_modified":
             key = "d.metadata_modified"
         elif name == "name":

@@ -37,6 +37,22 @@ def is_text_field(name: str) -> bool:
     return name in TEXT_FIELDS or name.startswith(TEXT_FIELD_PREFIXES)
 
 
+# The first characters of each value of a field kept as given (beside the lexemes, for text fields):
+# ranges and sorts read them.
+MAX_KEPT_VALUE = 256
+
+
+def keeps_values(name: str) -> bool:
+    """Whether ranges and sorts work on the field: every field but the long texts (title, notes...),
+    which Solr cannot sort either; extras are short key-values that catalogs do filter by range."""
+    return not is_text_field(name) or name.startswith(TEXT_FIELD_PREFIXES)
+
+
+def refuse_range_on_text(name: str) -> None:
+    if not keeps_values(name):
+        raise syn.SolrSyntaxError(f"Cannot filter the text field {name!r} by range")
+
+
 def is_date_field(name: str) -> bool:
     return name in ("metadata_modified", "metadata_created", "indexed_ts") or name.endswith("_date")
 
@@ -255,6 +271,7 @@ class SqlCompiler:
     # --- ranges --------------------------------------------------------------
     def _range(self, node: syn.Range) -> str:
         _check_field(node.field)
+        refuse_range_on_text(node.field)
         low: datetime.datetime | str | None
         high: datetime.datetime | str | None
         if is_date_field(node.field):

@@ -236,6 +236,20 @@ class TestSortPagingFields:
         assert result["organization"]["name"] == "stats-office"
         assert result["resources"][0]["format"] == "CSV"
 
+    def test_extras_filter_by_range_and_sort(self, catalog):
+        for name, remark, rank in (("population", "beta", "7"), ("tables", "alpha", "56"), ("eyes", "gamma", "120")):
+            act("package_patch", id=name, extras=extras(remark=remark, rank=rank))
+        assert sorted(search_names(fq="extras_remark:[a TO c]")) == ["population", "tables"]
+        assert search_names(fq="extras_remark:[b TO *]", sort="extras_remark desc") == ["eyes", "population"]
+        assert search_names(sort="extras_remark asc")[:3] == ["tables", "population", "eyes"]
+        assert search_names(fq="extras_rank:[9 TO 100]") == ["tables"]  # as numbers (as text: none)
+
+    @pytest.mark.parametrize("param", [{"sort": "notes asc"}, {"sort": "title desc"}, {"fq": "notes:[a TO z]"}])
+    def test_long_text_fields_are_neither_sorted_nor_ranged(self, catalog, app, param):
+        response = app.get("/api/3/action/package_search", query_string=param)
+        assert response.status_code in (400, 409), response.body
+        assert ("notes" if "notes" in str(param) else "title") in response.body
+
     def test_invalid_sort_is_a_query_error(self, catalog, app):
         response = app.get("/api/3/action/package_search", query_string={"sort": "name sideways"})
         assert response.status_code == 400
