@@ -276,6 +276,10 @@ harvest_objects_import                sysadmin  -                      none
 harvest_log_list                      sysadmin  -                      none
 harvest_get_notifications_recipients  sysadmin  -                      none
 InactiveSource                        sysadmin  -                      none       # harvest exports a class
+# ckanext-harvest collects its actions and its auth functions into one shared (mutable default) dict:
+# when an auth check runs before the action registry is built, these auth-module names become actions
+harvest_sources_clear                 sysadmin  -                      none
+auth_allow_anonymous_access           sysadmin  -                      none
 # --- ours: the publish-approval workflow
 govcatalog_workflow_submit            filtered  workflow+auth          dataset
 govcatalog_workflow_approve           filtered  workflow+auth          dataset
