@@ -287,6 +287,14 @@ govcatalog_workflow_queue             filtered  workflow               none
 govcatalog_approver_create            safe      -                      organization
 govcatalog_approver_delete            safe      -                      organization
 govcatalog_approver_list              safe      -                      organization
+# --- ours: national catalog sync (catalog managers), GD Catalog registration state
+govcatalog_sync_status                sysadmin  -                      none
+govcatalog_sync_push                  sysadmin  -                      none
+govcatalog_sync_withdraw              sysadmin  -                      none
+govcatalog_sync_retry                 sysadmin  -                      none
+govcatalog_sync_reconcile             sysadmin  -                      none
+govcatalog_gdcatalog_refresh          sysadmin  -                      none
+govcatalog_gdcatalog_state_show       filtered  auth                   dataset    # a state label; non-public: editors
 """)
 
 # Endpoints of blueprint routes (``flask.request.endpoint``). Pages call the actions above, so a
@@ -460,6 +468,7 @@ harvester.object_show             sysadmin  -                      none
 govcatalog_workflow.decide        filtered  workflow+auth          dataset
 govcatalog_workflow.history_csv   filtered  workflow+auth          dataset
 govcatalog_workflow.queue         filtered  workflow               none
+govcatalog_sync.index             sysadmin  -                      none
 """)
 
 
