@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import ckan.plugins.toolkit as tk
+
 import ckan.model as model
 
 from ckanext.govcatalog.sync import cli as sync_cli
@@ -182,3 +184,70 @@ def test_the_govcatalog_group_gains_the_sync_commands_while_the_plugin_is_on():
     context = click.Context(govcatalog)
     assert {"sync", "reconcile", "demo", "import"} <= set(govcatalog.list_commands(context))
     assert govcatalog.get_command(context, "sync") is sync_cli.sync
+
+
+def _subprocess_ini(tmp_path, world) -> str:
+    """The test catalog's own config for a `ckan govcatalog sync` in another process."""
+    from ckanext.govcatalog.tests import servers
+
+    lines = [f"use = config:{servers.ROOT / 'test.ini'}", f"ckan.plugins = {SYNC_PLUGINS}",
+             "ckanext.govcatalog.sync.workers = 4"]
+    for key in ("ckanext.govcatalog.sync.targets",) + tuple(
+            f"ckanext.govcatalog.sync.target.{t}.{k}" for t in ("datagoth", "gdc")
+            for k in ("url", "kind", "organization", "name_prefix")):
+        value = tk.config[key]
+        lines.append(f"{key} = {' '.join(value) if isinstance(value, list) else value}")
+    ini = tmp_path / "sync-worker.ini"
+    ini.write_text("[app:main]\n" + "\n".join(lines) + "\n")
+    return str(ini)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(sync_world, tmp_path):
+    import os
+    import signal
+    import subprocess
+
+    from ckan.lib import jobs
+
+    from ckanext.govcatalog.tests import servers
+
+    world = sync_world
+    published = [world.agency.publish(f"batch-{i}")["id"] for i in range(24)]
+    secret = [world.agency.publish(f"secret-{i}", data_category="ข้อมูลส่วนบุคคล", data_classification="ลับ")["id"]
+              for i in range(3)]
+    drafts = [world.agency.create(f"draft-{i}")["id"] for i in range(3)]
+    jobs.get_queue("govcatalog_sync").empty()  # the worker below does the work instead
+    world.proxy.plan("package_create", *([""] * 11), "hold")
+
+    env = dict(os.environ, GOVCATALOG_SYNC_TOKEN_DATAGOTH=world.national.sync_token,
+               GOVCATALOG_SYNC_TOKEN_GDC=world.national.sync_token)
+    worker = subprocess.Popen([servers.CKAN, "-c", _subprocess_ini(tmp_path, world), "govcatalog", "sync", "--all"],
+                              cwd=servers.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert world.proxy.held.wait(90), "the worker never reached the held create"
+        worker.send_signal(signal.SIGKILL)  # killed between a remote create and its local record
+        worker.wait(20)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        world.proxy.release()
+    output = worker.stdout.read().decode() if worker.stdout else ""
+    assert world.national.sync_token not in output
+    creates_before = world.proxy.calls["package_create"]
+    assert 0 < creates_before < 2 * len(published) + len(secret)
+    model.Session.expire_all()
+    assert model.Session.query(SyncRecord).filter(SyncRecord.state == "pending").count() > 0
+
+    summary = service.run(service.unsettled_package_ids(targets.all_targets()))
+    assert not summary.failures, summary.failures
+    open_names = sorted(world.remote_name("datagoth", i) for i in published)
+    gdc_names = sorted(world.remote_name("gdc", i) for i in published + secret)
+    assert world.national.live_names(OPEN_ORG, world.prefix) == open_names
+    assert world.national.live_names(GDC_ORG, world.prefix) == gdc_names
+    # each entry was created exactly once: a lost answer was found by name and updated, not recreated
+    assert world.proxy.calls["package_create"] == len(open_names) + len(gdc_names)
+    model.Session.expire_all()
+    states = {(r.package_id, r.target): r.state for r in model.Session.query(SyncRecord)}
+    assert set(states.values()) == {"synced"}
+    assert not any(package_id in drafts for package_id, _ in states)
+    assert all(world.national.show(world.remote_name(t, i)) is None for i in drafts for t in ("datagoth", "gdc"))
