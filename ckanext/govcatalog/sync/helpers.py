@@ -30,8 +30,8 @@ def govcatalog_gdcatalog_state(package_id: str) -> Optional[dict[str, Any]]:
         return None
     if not policy.may_be_listed_publicly(access.dataset_facts(package)):
         user = access.current_user()
-        if user is None or not authz.is_authorized_boolean("package_update", {"user": user.name},
-                                                           {"id": package.id}):
+        if user is None or not authz.is_authorized_boolean(
+                "package_update", {"user": user.name, "auth_user_obj": user}, {"id": package.id}):
             return None
     state = RegistrationState.get(package.id)
     return {"state": state.state if state else None, "label": registration.label(state, package),
@@ -44,4 +44,4 @@ def govcatalog_sync_state_label(state: str) -> str:
 
 
 def govcatalog_gdcatalog_label(state: Optional[str]) -> str:
-    return tk._(registration.LABELS.get(state, state or "")) if state else tk._(registration.LABELS["NOT_REGISTERED"])
+    return tk._(registration.LABELS.get(state or registration.NOT_REGISTERED, state or ""))

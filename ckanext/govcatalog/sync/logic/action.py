@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.logic import auth_audit_exempt
 from ckan.types import Context, DataDict
 
 from ckanext.govcatalog import access, policy
@@ -212,6 +213,7 @@ def govcatalog_gdcatalog_state_show(context: Context, data_dict: DataDict) -> di
 
 
 @tk.chained_action
+@auth_audit_exempt  # each path checks its auth: core's delete, the withdrawal request, or package_delete's
 def package_delete(up_func: Any, context: Context, data_dict: DataDict) -> Any:
     """A dataset GD Catalog has registered is not deleted here by anyone but a sysadmin: deleting a
     published one becomes a withdrawal request (the sync withdraws it once approvers decide), and
@@ -233,7 +235,9 @@ def package_delete(up_func: Any, context: Context, data_dict: DataDict) -> Any:
                      "was requested from the approvers"))
         return {"id": package.id, "withdrawal_requested": True}
     if workflow_state in policy.DISCLOSED_STATES:
+        tk.check_access("govcatalog_workflow_request_withdrawal", context, {"id": package.id})
         return {"id": package.id, "withdrawal_requested": True}
+    tk.check_access("package_delete", context, {"id": package.id})
     raise tk.ValidationError({"id": [tk._("GD Catalog still has this dataset registered; it can be deleted "
                                           "once GD Catalog has revoked it")]})
 
