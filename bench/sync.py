@@ -108,7 +108,8 @@ def count_active(db_url: str) -> int:
 
     engine = sa.create_engine(db_url)
     with engine.connect() as connection:
-        return connection.execute(sa.text("SELECT count(*) FROM package WHERE state = 'active' AND type = 'dataset'")).scalar_one()
+        query = "SELECT count(*) FROM package WHERE state = 'active' AND type = 'dataset'"
+        return connection.execute(sa.text(query)).scalar_one()
 
 
 def main() -> None:
