@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT := bin/bootstrap.sh
 PYTEST := .venv/bin/pytest
 
-.PHONY: run test test-suite stop install bench bench-write relevance demo i18n fuzz test-ckan-core
+.PHONY: run test test-suite stop install bench bench-write bench-sync relevance demo i18n fuzz test-ckan-core national
 
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
@@ -31,6 +31,9 @@ fuzz:           ## the Hypothesis tests with fresh random examples, 10x longer (
 	@$(BOOT) migrate
 	@GOVCATALOG_FUZZ=1 GOVCATALOG_FUZZ_FACTOR=$${FACTOR:-10} $(PYTEST) -q -m hypothesis $(PYTEST_ARGS)
 
+national:       ## the demo plus a stand-in national catalog on the next port, wired as its sync target
+	@$(BOOT) national
+
 stop:           ## stop the web server and the job worker started by `make run`
 	@$(BOOT) stop
 
@@ -47,6 +50,10 @@ bench:          ## search benchmark (N=20000 by default: make bench N=200000)
 bench-write:    ## dataset create/update with schema, policy, workflow and index vs vanilla CKAN (same run)
 	@$(BOOT) migrate
 	@.venv/bin/python bench/write.py --datasets $${N:-300} --repeat 2
+
+bench-sync:     ## push N datasets to a loopback catalog vs ckanext-harvest pulling them (same run)
+	@$(BOOT) migrate
+	@.venv/bin/python bench/sync.py --datasets $${N:-1000}
 
 relevance:      ## recall@10, precision@10 and trap hits: demo data and 767 real agency titles, ours next to ILIKE
 	@$(BOOT) migrate

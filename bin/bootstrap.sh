@@ -114,10 +114,11 @@ databases() {
     fi
     local names=("$DB_NAME") test_db worker suffix
     # One test database per test worker (`make test` runs TEST_WORKERS of them), each with its
-    # second catalogs: <db>_source (import and sync tests), <db>_wheel (tests/test_packaging.py).
+    # second catalogs: <db>_source (import tests), <db>_target (sync tests), <db>_wheel
+    # (tests/test_packaging.py).
     for test_db in "$TEST_DB_NAME" $(for worker in $(seq 0 $((TEST_WORKERS - 1))); do
                                          echo "${TEST_DB_NAME}_gw$worker"; done); do
-        for suffix in "" _source _wheel; do names+=("$test_db$suffix"); done
+        for suffix in "" _source _target _wheel; do names+=("$test_db$suffix"); done
     done
     for name in "${names[@]}"; do
         if [ "$(pg_super -c "SELECT 1 FROM pg_database WHERE datname='$name'")" != 1 ]; then
@@ -187,7 +188,7 @@ start_bg() {
 
 serve() {
     demo
-    start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog
+    start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog govcatalog_sync
     if [ "${GOVCATALOG_SERVER:-gunicorn}" = dev ]; then  # Flask's development server, one process
         start_bg web "$CKAN" -c "$ROOT/ckan.ini" run --host 127.0.0.1 --port "$PORT" --disable-reloader --threaded
     else
@@ -206,8 +207,81 @@ serve() {
     echo "The web server did not answer; see .run/web.log" >&2; exit 1
 }
 
+# --- A stand-in national catalog next to the demo (make national) ------------
+NATIONAL_PORT="${GOVCATALOG_NATIONAL_PORT:-$((PORT + 1))}"
+NATIONAL_DB="${DB_NAME}_national"
+NATIONAL_PLUGINS="govcatalog_search govcatalog scheming_datasets govcatalog_test_gdcatalog"
+
+national_config() {
+    local ini="$1" url="$2"
+    {
+        echo "[app:main]"
+        echo "use = config:$ROOT/ckan.ini"
+        echo "sqlalchemy.url = $(db_url "$NATIONAL_DB")"
+        echo "ckan.site_url = $url"
+        echo "ckan.site_id = national-catalog"
+        echo "ckan.site_title = National catalog (stand-in)"
+        echo "ckan.plugins = $NATIONAL_PLUGINS"
+        echo "ckan.redis.url = redis://127.0.0.1:6379/${GOVCATALOG_NATIONAL_REDIS_DB:-3}"
+        echo "ckan.storage_path = $ROOT/storage-national"
+    } > "$ini"
+}
+
+national() {
+    serve
+    local ini="$RUN_DIR/national.ini" url="http://127.0.0.1:$NATIONAL_PORT" token_file="$RUN_DIR/national-token"
+    if [ "$(pg_super -c "SELECT 1 FROM pg_database WHERE datname='$NATIONAL_DB'")" != 1 ]; then
+        say "Creating database $NATIONAL_DB"
+        pg_super -c "CREATE DATABASE $NATIONAL_DB OWNER $DB_USER ENCODING 'UTF8' TEMPLATE template0"
+    fi
+    national_config "$ini" "$url"
+    mkdir -p "$ROOT/storage-national"
+    "$CKAN" -c "$ini" db upgrade >/dev/null
+    if ! "$CKAN" -c "$ini" user show national-sync 2>/dev/null | grep -q "name=national-sync"; then
+        say "Creating the national catalog's sync account"
+        "$CKAN" -c "$ini" user add national-sync email=sync@national.invalid \
+            "password=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(18))')" >/dev/null
+        "$CKAN" -c "$ini" sysadmin add national-sync >/dev/null
+    fi
+    if [ ! -s "$token_file" ]; then
+        (umask 077; "$CKAN" -c "$ini" user token add national-sync demo-sync | tail -n1 | tr -d '[:space:]' > "$token_file")
+    fi
+    start_bg national "$CKAN" -c "$ini" run --host 127.0.0.1 --port "$NATIONAL_PORT" --disable-reloader --threaded
+    for _ in $(seq 1 60); do
+        curl -fsS "$url/api/3/action/status_show" >/dev/null 2>&1 && break
+        sleep 1
+    done
+    curl -fsS -X POST -H "Authorization: $(cat "$token_file")" -H "Content-Type: application/json" \
+        -d '{"name": "national-agency", "title": "National stand-in organization"}' \
+        "$url/api/3/action/organization_create" >/dev/null 2>&1 || true
+    # the targets point at the stand-in; the token stays in its file (only the path is in ckan.ini)
+    "$CKAN" config-tool "$ROOT/ckan.ini" \
+        "ckanext.govcatalog.sync.targets=datagoth gdc" \
+        "ckanext.govcatalog.sync.target.datagoth.url=$url" \
+        "ckanext.govcatalog.sync.target.datagoth.kind=data_go_th" \
+        "ckanext.govcatalog.sync.target.datagoth.organization=national-agency" \
+        "ckanext.govcatalog.sync.target.datagoth.name_prefix=datagoth" \
+        "ckanext.govcatalog.sync.target.datagoth.token_file=$token_file" \
+        "ckanext.govcatalog.sync.target.gdc.url=$url" \
+        "ckanext.govcatalog.sync.target.gdc.kind=gd_catalog" \
+        "ckanext.govcatalog.sync.target.gdc.organization=national-agency" \
+        "ckanext.govcatalog.sync.target.gdc.name_prefix=gdc" \
+        "ckanext.govcatalog.sync.target.gdc.token_file=$token_file" \
+        "ckanext.govcatalog.sync.gdcatalog_url=$url" \
+        "ckanext.govcatalog.sync.gdcatalog_portal_url=$url" >/dev/null
+    for name in web worker; do  # restarted with the new settings
+        if is_running "$name"; then kill "$(cat "$RUN_DIR/$name.pid")"; fi
+        rm -f "$RUN_DIR/$name.pid"
+    done
+    sleep 1
+    serve
+    "$CKAN" -c "$ROOT/ckan.ini" govcatalog sync --all || true
+    "$CKAN" -c "$ROOT/ckan.ini" govcatalog reconcile --schedule >/dev/null || true
+    say "National stand-in at $url; sync page: http://127.0.0.1:$PORT/ckan-admin/sync"
+}
+
 stop() {
-    for name in web worker; do
+    for name in web worker national; do
         if is_running "$name"; then
             local pid
             pid="$(cat "$RUN_DIR/$name.pid")"

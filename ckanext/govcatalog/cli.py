@@ -12,7 +12,32 @@ import click
 __all__ = ["govcatalog"]
 
 
-@click.group(short_help="Agency Data Catalog commands")
+# Subcommands that the group gains while a plugin of the suite is on: plugin -> module whose
+# __all__ names them (a plugin's cli.py cannot register a second `govcatalog` group of its own).
+PLUGIN_COMMANDS = {"govcatalog_sync": "ckanext.govcatalog.sync.cli"}
+
+
+class _SuiteGroup(click.Group):
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        import importlib
+
+        import ckan.plugins as p
+
+        found: dict[str, click.Command] = {}
+        for plugin, module_name in PLUGIN_COMMANDS.items():
+            if p.plugin_loaded(plugin):
+                module = importlib.import_module(module_name)
+                found.update({c.name: c for c in (getattr(module, n) for n in module.__all__) if c.name})
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        return super().get_command(ctx, cmd_name) or self._plugin_commands().get(cmd_name)
+
+
+@click.group(cls=_SuiteGroup, short_help="Agency Data Catalog commands")
 def govcatalog() -> None:
     """Agency Data Catalog (ckanext-govcatalog) commands."""
 

@@ -168,6 +168,31 @@ def may_send_to_data_go_th(dataset: DatasetFacts) -> bool:
     return may_be_listed_publicly(dataset) and effective_level(dataset.level) == OPEN
 
 
+# Kinds of push target (the sync room): the national open-data portal, the national Government Data
+# Catalog where it grants the agency a token, and any other CKAN (an area catalog).
+DATA_GO_TH = "data_go_th"
+GD_CATALOG = "gd_catalog"
+OTHER_CKAN = "ckan"
+TARGET_KINDS = (DATA_GO_TH, GD_CATALOG, OTHER_CKAN)
+
+
+def target_disclosure(dataset: DatasetFacts, kind: str, accepted_levels: Optional[frozenset[str]] = None
+                      ) -> Disclosure:
+    """What a push target may hold of the dataset: data.go.th published open data with its files;
+    GD Catalog and any other catalog what national pullers get (gd_catalog_disclosure). The levels
+    a target accepts (its configuration) can only narrow this, never widen it; an unknown kind gets
+    nothing."""
+    if kind == DATA_GO_TH:
+        disclosure = Disclosure.WITH_FILES if may_send_to_data_go_th(dataset) else Disclosure.NONE
+    elif kind in (GD_CATALOG, OTHER_CKAN):
+        disclosure = gd_catalog_disclosure(dataset)
+    else:
+        return Disclosure.NONE
+    if accepted_levels is not None and effective_level(dataset.level) not in accepted_levels:
+        return Disclosure.NONE
+    return disclosure
+
+
 # --- permission labels: how search applies the same rules ----------------------------------
 
 def dataset_labels(dataset: DatasetFacts) -> list[str]:

@@ -295,6 +295,14 @@ govcatalog_synonym_list               sysadmin  -                      none     
 govcatalog_synonym_create             sysadmin  -                      none
 govcatalog_synonym_update             sysadmin  -                      none
 govcatalog_synonym_delete             sysadmin  -                      none
+# --- ours: national catalog sync (catalog managers), GD Catalog registration state
+govcatalog_sync_status                sysadmin  -                      none
+govcatalog_sync_push                  sysadmin  -                      none
+govcatalog_sync_withdraw              sysadmin  -                      none
+govcatalog_sync_retry                 sysadmin  -                      none
+govcatalog_sync_reconcile             sysadmin  -                      none
+govcatalog_gdcatalog_refresh          sysadmin  -                      none
+govcatalog_gdcatalog_state_show       filtered  auth                   dataset    # a state label; non-public: editors
 """)
 
 # Endpoints of blueprint routes (``flask.request.endpoint``). Pages call the actions above, so a
@@ -469,6 +477,7 @@ govcatalog_workflow.decide        filtered  workflow+auth          dataset
 govcatalog_workflow.history_csv   filtered  workflow+auth          dataset
 govcatalog_workflow.queue         filtered  workflow               none
 govcatalog_synonyms.index         sysadmin  -                      none
+govcatalog_sync.index             sysadmin  -                      none
 """)
 
 

@@ -56,7 +56,9 @@ def test_wheel_holds_schema_migrations_and_translations(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {"ckanext/govcatalog/schemas/dataset.yaml", "ckanext/govcatalog/schemas/presets.yaml",
                 "ckanext/govcatalog/i18n/th/LC_MESSAGES/ckanext-govcatalog.mo"}
-    for plugin in MIGRATED_PLUGINS:
+    shipped = [folder.name for folder in (servers.ROOT / "migrations").iterdir() if (folder / "env.py").exists()]
+    assert set(MIGRATED_PLUGINS) <= set(shipped)
+    for plugin in shipped:
         expected.add(f"ckanext/govcatalog/migration/{plugin}/alembic.ini")
         expected.add(f"ckanext/govcatalog/migrations/{plugin}/env.py")
         for script in (servers.ROOT / "migrations" / plugin / "versions").glob("*.py"):

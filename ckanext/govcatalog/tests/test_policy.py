@@ -94,6 +94,32 @@ def test_withheld_consent_keeps_the_entry_home(level):
     assert policy.may_send_to_data_go_th(withheld) is (level == OPEN)
 
 
+@pytest.mark.parametrize("level", policy.LEVELS)
+@pytest.mark.parametrize("consent", [True, False])
+@pytest.mark.parametrize("state", [policy.PUBLISHED, "withdrawal_requested", "draft", "withdrawn", "deleted"])
+def test_push_targets_get_what_the_national_rules_allow(level, consent, state):
+    facts = replace(dataset(level, state), harvest_consent=consent)
+    data_go_th = policy.target_disclosure(facts, policy.DATA_GO_TH)
+    gd = policy.target_disclosure(facts, policy.GD_CATALOG)
+    disclosed = state in policy.DISCLOSED_STATES
+    assert data_go_th is (Disclosure.WITH_FILES if disclosed and level == OPEN else Disclosure.NONE)
+    if not disclosed or level == TOP_SECRET or not consent:
+        assert gd is Disclosure.NONE
+    else:
+        assert gd is (Disclosure.WITH_FILES if level == OPEN else Disclosure.METADATA_ONLY)
+    assert policy.target_disclosure(facts, policy.OTHER_CKAN) is gd
+    assert policy.target_disclosure(facts, "ftp") is Disclosure.NONE
+
+
+def test_a_targets_levels_narrow_never_widen():
+    only_open = frozenset({OPEN})
+    assert policy.target_disclosure(dataset(SECRET), policy.GD_CATALOG, only_open) is Disclosure.NONE
+    assert policy.target_disclosure(dataset(OPEN), policy.GD_CATALOG, only_open) is Disclosure.WITH_FILES
+    everything = frozenset(policy.LEVELS)
+    assert policy.target_disclosure(dataset(TOP_SECRET), policy.GD_CATALOG, everything) is Disclosure.NONE
+    assert policy.target_disclosure(dataset(SECRET), policy.DATA_GO_TH, everything) is Disclosure.NONE
+
+
 def test_unknown_level_is_treated_as_restricted():
     facts = dataset(None)
     assert policy.may_see_metadata(facts, policy.ANONYMOUS)

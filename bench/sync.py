@@ -1,0 +1,193 @@
+"""Push vs pull, in the same run: the sync pushes N published datasets from an agency catalog to a
+loopback target catalog, and ckanext-harvest's stock CKAN harvester pulls the same N from the
+agency catalog into a third catalog. Prints both rates (datasets per second).
+
+    .venv/bin/python bench/sync.py                  # N=1000
+    .venv/bin/python bench/sync.py --datasets 200
+
+Target (issue 9): the push at least 5x the harvester's datasets per second.
+
+Three databases of their own (``<bench db>_sync_source``, ``_sync_target``, ``_sync_harvest``, each
+dropped and recreated), Redis from GOVCATALOG_BENCH_REDIS. The agency catalog and the target are
+served by ``ckan run`` on loopback (the target with --threaded); the push runs in this process
+(``service.run``: payload from the policy, remote calls side by side); the harvest runs as
+``ckan harvester run-test`` (gather, fetch and import in one process), timed from the process start
+minus the start-up time of a no-op command of the same catalog.
+Writes bench/results/sync-N.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+sys.path.insert(0, str(common.ROOT))
+from ckanext.govcatalog.tests import servers  # noqa: E402
+from ckanext.govcatalog.tests.schema.payloads import dataset_payload  # noqa: E402
+
+TARGET_RATIO = 5.0
+SCHEMA = {"scheming.dataset_schemas": "ckanext.govcatalog:../../schemas/dataset.yaml",
+          "scheming.presets": "ckanext.scheming:presets.json ckanext.govcatalog:../../schemas/presets.yaml"}
+
+
+def database(suffix: str) -> str:
+    name = f"{common.DB_NAME}_sync_{suffix}"
+    common.pg_super(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    common.pg_super(f"CREATE DATABASE {name} OWNER {common.DB_USER} ENCODING 'UTF8' TEMPLATE template0")
+    return re.sub(r"/[^/?]+(\?.*)?$", f"/{name}", common.bench_db_url())
+
+
+def ini(name: str, db_url: str, port: int, plugins: str, extra: dict[str, str]) -> Path:
+    path = common.ROOT / ".run" / f"bench-sync-{name}.ini"
+    settings = {"sqlalchemy.url": db_url, "ckan.site_url": f"http://127.0.0.1:{port}", "ckan.plugins": plugins,
+                "ckan.site_id": f"bench-{name}", "ckan.redis.url": common.REDIS_URL, **SCHEMA, **extra}
+    path.write_text("[app:main]\nuse = config:" + str(common.ROOT / "ckan.ini") + "\n"
+                    + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+    return path
+
+
+def ckan(ini_path: Path, *args: str) -> str:
+    return subprocess.run([servers.CKAN, "-c", str(ini_path), *args], cwd=common.ROOT, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def token(ini_path: Path, user: str) -> str:
+    ckan(ini_path, "user", "add", user, f"email={user}@bench.invalid", "password=bench-password-1")
+    ckan(ini_path, "sysadmin", "add", user)
+    return ckan(ini_path, "user", "token", "add", user, "bench").strip().splitlines()[-1].strip()
+
+
+def api(url: str, action: str, key: str, **data: Any) -> Any:
+    request = urllib.request.Request(f"{url}/api/3/action/{action}", data=json.dumps(data).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": key})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())["result"]
+
+
+def seed_and_push(source_ini: Path, n: int, start_target: Any) -> tuple[float, str, int]:
+    """N published open datasets in the agency catalog (no workflow plugin there: public is
+    published), then the timed push of all of them to the target."""
+    import ckan.plugins.toolkit as tk
+    from ckan import model
+
+    from ckanext.govcatalog.sync import service, targets
+
+    with common.app_context(source_ini):
+        site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+        context = {"user": site_user, "ignore_auth": True}
+        org = tk.get_action("organization_create")(dict(context), {"name": "bench-agency", "title": "Bench agency"})
+        ids = []
+        for i in range(n):
+            payload = dataset_payload(org["id"], f"bench-{i:05d}", private=False)
+            ids.append(tk.get_action("package_create")(dict(context), payload)["id"])
+            model.Session.remove()
+        start_target()
+        if os.environ.get("GOVCATALOG_BENCH_PLAN_ONLY"):
+            start = time.perf_counter()
+            chosen = targets.all_targets()
+            for package_id in ids:
+                service.plan(package_id, chosen[0])
+            print(f"planning alone: {time.perf_counter() - start:.1f} s", flush=True)
+        start = time.perf_counter()
+        summary = service.run(ids, targets.all_targets())
+        return time.perf_counter() - start, str(summary), len(ids)
+
+
+def count_active(db_url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    with engine.connect() as connection:
+        query = "SELECT count(*) FROM package WHERE state = 'active' AND type = 'dataset'"
+        return connection.execute(sa.text(query)).scalar_one()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=8)
+    args = parser.parse_args()
+    (common.ROOT / ".run").mkdir(exist_ok=True)
+    source_port, target_port = servers.free_port(), servers.free_port()
+
+    target_ini = ini("target", database("target"), target_port, "govcatalog_search govcatalog scheming_datasets", {})
+    ckan(target_ini, "db", "upgrade")
+    target_token = token(target_ini, "bench-national")
+    source_ini = ini("source", database("source"), source_port,
+                     "govcatalog_search govcatalog scheming_datasets govcatalog_sync", {
+                         "ckanext.govcatalog.sync.targets": "national",
+                         "ckanext.govcatalog.sync.target.national.url": f"http://127.0.0.1:{target_port}",
+                         "ckanext.govcatalog.sync.target.national.kind": "data_go_th",
+                         "ckanext.govcatalog.sync.target.national.organization": "national-bench",
+                         "ckanext.govcatalog.sync.workers": str(args.workers)})
+    ckan(source_ini, "db", "upgrade")
+    harvest_db = database("harvest")
+    harvest_ini = ini("harvest", harvest_db, servers.free_port(),
+                      "govcatalog_search govcatalog scheming_datasets harvest ckan_harvester", {})
+    ckan(harvest_ini, "db", "upgrade")
+    os.environ["GOVCATALOG_SYNC_TOKEN_NATIONAL"] = target_token
+
+    print(f"Seeding {args.datasets} published open datasets, then pushing them...", flush=True)
+    results: dict[str, Any] = {"datasets": args.datasets, "workers": args.workers, "version": common.code_version()}
+    target_server = subprocess.Popen(
+        [servers.CKAN, "-c", str(target_ini), "run", "--host", "127.0.0.1", "--port", str(target_port),
+         "--disable-reloader", "--threaded"], cwd=common.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start_target() -> None:
+        servers.wait_until_up(f"http://127.0.0.1:{target_port}", target_server)
+        api(f"http://127.0.0.1:{target_port}", "organization_create", target_token, name="national-bench")
+
+    try:
+        seconds, summary, n = seed_and_push(source_ini, args.datasets, start_target)
+        results["push"] = {"seconds": round(seconds, 2), "per_second": round(n / seconds, 1), "summary": summary}
+        print(f"push:    {n} datasets in {seconds:.1f} s = {n / seconds:.1f}/s ({summary})", flush=True)
+    finally:
+        target_server.terminate()
+        target_server.wait(20)
+
+    with servers.serve(source_ini, source_port, "bench-sync-source.log") as source_url:
+        subprocess.run([sys.executable, "-c", (
+            "import sys; sys.path.insert(0, 'bench'); import common, ckan.plugins.toolkit as tk\n"
+            f"with common.app_context(common.Path({str(harvest_ini)!r})):\n"
+            "    tk.get_action('organization_create')({'ignore_auth': True, 'user': tk.get_action('get_site_user')("
+            "{'ignore_auth': True}, {})['name']}, {'name': 'harvested'})")], cwd=common.ROOT, check=True,
+            capture_output=True)
+        # the source is created; only harvest's printing of it afterwards may fail (status not shown)
+        subprocess.run([servers.CKAN, "-c", str(harvest_ini), "harvester", "source", "create", "bench-source",
+                        source_url, "ckan", "Bench source", "true", "harvested"], cwd=common.ROOT,
+                       capture_output=True)
+        start = time.perf_counter()
+        ckan(harvest_ini, "harvester", "sources")
+        startup = time.perf_counter() - start
+        start = time.perf_counter()
+        output = subprocess.run([servers.CKAN, "-c", str(harvest_ini), "harvester", "run-test", "bench-source"],
+                                cwd=common.ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - start - startup
+    harvested = count_active(harvest_db)
+    results["harvest"] = {"seconds": round(seconds, 2), "datasets": harvested,
+                          "per_second": round(harvested / seconds, 1) if seconds > 0 else None,
+                          "exit": output.returncode}
+    print(f"harvest: {harvested} datasets in {seconds:.1f} s = {results['harvest']['per_second']}/s "
+          f"(exit {output.returncode})", flush=True)
+    if output.returncode != 0 or harvested < args.datasets:
+        print(output.stdout[-2000:], output.stderr[-2000:])
+    if results["harvest"]["per_second"]:
+        ratio = results["push"]["per_second"] / results["harvest"]["per_second"]
+        results["ratio"] = round(ratio, 2)
+        print(f"push / harvest: {ratio:.1f}x (target {TARGET_RATIO:g}x): "
+              f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
+    print(common.write_json(f"sync-{args.datasets}", results))
+
+
+if __name__ == "__main__":
+    main()
