@@ -83,15 +83,15 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-class SynonymGroup(tk.BaseModel):  # type: ignore[misc, valid-type]
+class SynonymGroup(tk.BaseModel):
     """One group of terms searched as one (created by migrations/govcatalog_search 0005)."""
 
     __tablename__ = TABLE
 
     id: Any = Column(Text, primary_key=True, default=lambda: str(uuid.uuid4()))
     terms: Any = Column(ARRAY(Text), nullable=False)
-    created: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
-    modified: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
+    created: Any = Column(types.DateTime(timezone=True), nullable=False, default=now)
+    modified: Any = Column(types.DateTime(timezone=True), nullable=False, default=now)
     modified_by: Any = Column(Text)
 
     def as_dict(self) -> dict[str, Any]:

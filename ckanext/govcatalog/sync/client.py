@@ -43,7 +43,7 @@ class RemoteError(Exception):
     def name_taken(self) -> bool:
         """CKAN's 409 for a dataset name already used (by a live or a deleted entry)."""
         names = self.error.get("name") if self.status == 409 else None
-        return bool(names) and any("already in use" in str(message) for message in names)
+        return isinstance(names, list) and any("already in use" in str(message) for message in names)
 
 
 @dataclass

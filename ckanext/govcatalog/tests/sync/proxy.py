@@ -114,7 +114,7 @@ class FaultProxy:
         self._answer_raw(handler, status, headers, answer)
 
     def _forward(self, handler: http.server.BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=120)
+        connection = http.client.HTTPConnection(self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=120)
         headers = {k: v for k, v in handler.headers.items() if k.lower() in ("content-type", "authorization")}
         connection.request(handler.command, handler.path, body=body or None, headers=headers)
         response = connection.getresponse()
