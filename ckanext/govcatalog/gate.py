@@ -8,8 +8,10 @@ actions closed until someone reviews them, instead of open until someone notices
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import flask
 from werkzeug import exceptions
@@ -33,12 +35,37 @@ def _registered(action: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=None)
+def _takes_context_and_data(function: Any) -> bool:
+    """Whether a registered "action" can be called as one: ckanext-harvest also exports helpers such
+    as send_mail(recipients, subject, body), which the API can only crash on."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    return any(p.kind is p.VAR_POSITIONAL for p in parameters) or len(required) <= 2 <= len(positional)
+
+
+def _not_an_action(action: str) -> bool:
+    return _registered(action) and not _takes_context_and_data(logic.get_action(action))
+
+
 def _api_refusal(action: str) -> flask.Response:
     body = {"success": False, "help": "",
             "error": {"__type": "Authorization Error",
                       "message": tk._("Access denied: %(action)s is open to system administrators only")
                       % {"action": action}}}
     return flask.make_response(flask.json.dumps(body), 403, {"Content-Type": "application/json;charset=utf-8"})
+
+
+def _api_not_an_action(action: str) -> flask.Response:
+    body = {"success": False, "help": "",
+            "error": {"__type": "Validation Error",
+                      "message": tk._("%(action)s is a helper of a plugin, not an action of the API")
+                      % {"action": action}}}
+    return flask.make_response(flask.json.dumps(body), 400, {"Content-Type": "application/json;charset=utf-8"})
 
 
 # Routes that CKAN registers but whose view cannot work: a clear 404 instead of a crash.
@@ -83,11 +110,50 @@ def _request_data() -> dict[str, Any]:
     return data
 
 
-def malformed_input() -> Optional[dict[str, list[str]]]:
+# Paging and counting parameters: a whole number within PostgreSQL's integer (inf, NaN, 2**70 or an
+# object there is a 500 in core's activity, list, tag and autocomplete actions).
+NUMBER_KEYS = ("limit", "offset", "rows", "start", "page")
+MAX_NUMBER = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"^\s*[-+]?\d+\s*$")
+# Parameters core reads as text (a number or an object there is a 500 in its list actions).
+TEXT_KEYS = ("q", "sort", "state")
+# Parameters some core actions read without checking that they were given (a KeyError, a 500);
+# a tuple is "one of these".
+REQUIRED_KEYS: dict[str, tuple[Union[str, tuple[str, ...]], ...]] = {
+    "group_autocomplete": ("q",),
+    "organization_autocomplete": ("q",),
+    "group_member_delete": ("id", ("username", "user_id")),
+    "organization_member_delete": ("id", ("username", "user_id")),
+}
+
+
+def _missing_keys(action: str, data: dict[str, Any]) -> dict[str, list[str]]:
+    missing = {}
+    for required in REQUIRED_KEYS.get(action, ()):
+        names = required if isinstance(required, tuple) else (required,)
+        if all(data.get(name) in (None, "") for name in names):
+            missing[names[0]] = [tk._("Missing value")]
+    return missing
+
+
+def _whole_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_NUMBER
+    if isinstance(value, str):
+        return value == "" or (_WHOLE_NUMBER.match(value) is not None and abs(int(value)) <= MAX_NUMBER)
+    return False
+
+
+def malformed_input(action: str = "") -> Optional[dict[str, list[str]]]:
     """Validation errors for input no action can take, before any action sees it."""
     data = _request_data()
-    errors = {key: [tk._("Must be text")] for key in ID_KEYS
+    errors = _missing_keys(action, data)
+    errors |= {key: [tk._("Must be text")] for key in ID_KEYS + TEXT_KEYS
               if key in data and data[key] is not None and not isinstance(data[key], str)}
+    errors.update({key: [tk._("Must be a whole number up to {limit}").format(limit=f"{MAX_NUMBER:,}")]
+                   for key in NUMBER_KEYS if key in data and data[key] is not None and not _whole_number(data[key])})
     if _unstorable_text(data) or _unstorable_text(flask.request.path):
         errors["__before"] = [tk._("Text may not hold NUL characters or unpaired surrogates")]
     return errors or None
@@ -113,9 +179,11 @@ def refuse_unreviewed() -> Optional[Any]:
 def _check_action_call() -> Optional[flask.Response]:
     """Sysadmin-only and unreviewed actions for sysadmins only; malformed input for nobody."""
     action = (flask.request.view_args or {}).get("logic_function", "")
+    if _not_an_action(action):
+        return _api_not_an_action(action)
     if not _is_sysadmin() and _registered(action) and surfaces.sysadmin_only_action(action):
         return _api_refusal(action)
-    errors = malformed_input()
+    errors = malformed_input(action)
     return _api_validation_error(errors) if errors else None
 
 
