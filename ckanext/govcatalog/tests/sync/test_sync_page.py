@@ -146,3 +146,9 @@ def test_deleting_a_registered_dataset_becomes_a_withdrawal_request(sync_world):
     # GD Catalog still lists it until it revokes: deleting now is refused with a clear message
     response = world.agency.call("package_delete", "admin", id="keep-me")
     assert response.status_code == 409 and "GD Catalog" in response.json["error"]["id"][0]
+    # the same through the web form: the message on a 400 page, never a 500, and the dataset stays
+    admin = {"Authorization": world.agency.users["admin"]["token"]}
+    page = world.agency.app.post("/dataset/delete/keep-me", headers=admin)
+    assert page.status_code == 400 and "GD Catalog" in page.body
+    model.Session.expire_all()
+    assert model.Package.get(ds["id"]).state == "active"
