@@ -366,4 +366,7 @@ def get_actions() -> dict[str, Action]:
     }
     if p.plugin_loaded("activity"):
         actions.update(activity_actions())
+    if p.plugin_loaded("dcat"):
+        actions.update(dcat_catalog_show=harvest_action.dcat_catalog_show,
+                       dcat_catalog_search=harvest_action.dcat_catalog_search)
     return actions

@@ -6,10 +6,10 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.govcatalog import access
+from ckanext.govcatalog import access, policy
 from ckanext.govcatalog.harvest import feed
 
-__all__ = ["govcatalog_changes"]
+__all__ = ["govcatalog_changes", "dcat_catalog_show", "dcat_catalog_search"]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -78,3 +78,27 @@ def govcatalog_changes(context: Context, data_dict: DataDict) -> dict[str, Any]:
     page = feed.read(int(data.get("since") or 0), int(data.get("limit") or DEFAULT_LIMIT), user)
     return {"changes": page.changes, "next_since": page.next_since, "more": page.more, "resync": page.resync,
             "retention_days": feed.retention_days()}
+
+
+def harvestable_only(data_dict: DataDict) -> dict[str, Any]:
+    """The DCAT catalog is what national harvesters read: only entries that may be harvested
+    (published, consented, not top secret), whoever asks; the caller's own filter still applies."""
+    data = dict(data_dict or {})
+    own = data.get("fq")
+    data["fq"] = f"+permission_labels:{policy.HARVEST_LABEL}" + (f" +({own})" if isinstance(own, str) and own.strip()
+                                                                  else "")
+    return data
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_catalog_show(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """ckanext-dcat's catalog (/catalog.ttl, .jsonld, .xml, .rdf): entries that may be harvested only."""
+    return up_func(context, harvestable_only(data_dict))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def dcat_catalog_search(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """ckanext-dcat's catalog search: entries that may be harvested only."""
+    return up_func(context, harvestable_only(data_dict))
