@@ -111,8 +111,10 @@ databases() {
     else
         pg_super -c "ALTER ROLE $DB_USER PASSWORD '$password'"
     fi
-    # <test db>_source: the second catalog that import and sync tests talk to
-    for name in "$DB_NAME" "$TEST_DB_NAME" "${TEST_DB_NAME}_source"; do
+    # <test db>_source: the second catalog that import and sync tests talk to;
+    # <test db>_harvester(_dcat): national harvesters (ckanext-harvest, ckanext-dcat) run against the test catalog
+    for name in "$DB_NAME" "$TEST_DB_NAME" "${TEST_DB_NAME}_source" "${TEST_DB_NAME}_harvester" \
+            "${TEST_DB_NAME}_harvester_dcat"; do
         if [ "$(pg_super -c "SELECT 1 FROM pg_database WHERE datname='$name'")" != 1 ]; then
             say "Creating database $name"
             pg_super -c "CREATE DATABASE $name OWNER $DB_USER ENCODING 'UTF8' TEMPLATE template0"

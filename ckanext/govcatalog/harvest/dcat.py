@@ -243,6 +243,11 @@ class GovcatalogDCATProfile(RDFProfile):
         dataset_fields, resource_fields = national_fields()
         national = {field: self._gc_values(dataset_ref, field) for field in dataset_fields}
         self._put(dataset_dict, {k: v for k, v in national.items() if v is not None})
+        contact = next(iter(self._contact_details(dataset_ref, DCAT.contactPoint)), {})
+        if contact.get("name") and not dataset_dict.get("maintainer"):
+            dataset_dict["maintainer"] = str(contact["name"])
+        if contact.get("email") and not dataset_dict.get("maintainer_email"):
+            dataset_dict["maintainer_email"] = str(contact["email"]).removeprefix("mailto:")
         tags = [t for t in self._object_value_list(dataset_ref, DCAT.keyword) or []]
         if tags:
             dataset_dict["tags"] = [{"name": t} for t in tags]  # as written: Thai tags kept
