@@ -147,3 +147,16 @@ def test_retention_drops_old_changes_but_keeps_each_datasets_latest(agency):
     assert agency.ok("govcatalog_changes", None, since=1)["resync"] is True
     assert agency.ok("govcatalog_changes", None, since=first_pull)["resync"] is False
     assert helpers.call_action("govcatalog_changes", since=0)["retention_days"] == 90
+
+
+def test_cleanup_command(agency, cli):
+    from ckanext.govcatalog.cli import govcatalog
+
+    agency.publish("kept")
+    agency.ok("package_patch", "editor", id="kept", **CONFIDENTIAL)
+    result = cli.invoke(govcatalog, ["changes-cleanup", "--days", "1"])
+    assert result.exit_code == 0 and "0 old changes dropped" in result.output
+    model.Session.execute(sa.text("UPDATE govcatalog_change SET at = now() - interval '2 days'"))
+    model.Session.commit()
+    result = cli.invoke(govcatalog, ["changes-cleanup", "--days", "1"])
+    assert result.exit_code == 0 and "old changes dropped" in result.output and "0 old" not in result.output
