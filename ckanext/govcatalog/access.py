@@ -1,6 +1,7 @@
 """Turn CKAN objects (packages, package dicts, users) into the facts that ``policy`` decides on."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import flask
@@ -79,10 +80,28 @@ def user_facts(user: Optional[model.User]) -> policy.UserFacts:
     if cache is not None and user.id in cache:
         return cache[user.id]
     roles = {group_id: capacity for group_id, capacity in model.Session.execute(_ROLES_SQL, {"user_id": user.id})}
-    facts = policy.UserFacts(id=user.id, sysadmin=bool(user.sysadmin), roles=roles, approver_of=approver_of(user.id))
+    facts = policy.UserFacts(id=user.id, sysadmin=bool(user.sysadmin), roles=roles, approver_of=approver_of(user.id),
+                             harvester=is_harvest_account(user.name))
     if cache is not None:
         cache[user.id] = facts
     return facts
+
+
+def is_harvest_account(user_name: Optional[str]) -> bool:
+    """Named in ckanext.govcatalog.harvest_accounts: a puller's service account."""
+    return bool(user_name) and user_name in (tk.config.get("ckanext.govcatalog.harvest_accounts") or [])
+
+
+def dataset_facts_as_dict(facts: policy.DatasetFacts) -> dict[str, Any]:
+    """The facts as JSON (the change feed keeps them with each change)."""
+    return dataclasses.asdict(facts)
+
+
+def dataset_facts_from_dict(stored: Optional[Mapping[str, Any]]) -> Optional[policy.DatasetFacts]:
+    if stored is None:
+        return None
+    known = {f.name for f in dataclasses.fields(policy.DatasetFacts)}
+    return policy.DatasetFacts(**{k: v for k, v in stored.items() if k in known})
 
 
 USER_FACTS_CACHE = "govcatalog_user_facts"

@@ -102,3 +102,16 @@ def import_(api_url: Optional[str], jsonl_path: Optional[Path], organization: Op
         click.echo(f"  {name}: {json.dumps(errors, ensure_ascii=False)}")
     if report.failed:
         raise SystemExit(1)
+
+
+@govcatalog.command(name="changes-cleanup")
+@click.option("--days", type=click.IntRange(min=1), help="Keep this many days (default: the retention setting).")
+def changes_cleanup(days: Optional[int]) -> None:
+    """Drop changes older than the change feed's retention (run daily, e.g. from cron)."""
+    import ckan.model as model
+
+    from ckanext.govcatalog.harvest import feed
+
+    dropped = feed.cleanup(days)
+    model.Session.commit()
+    click.echo(f"Change feed: {dropped} old changes dropped.")

@@ -3,7 +3,9 @@
 - the scheming schema in schemas/ (five dataset types, category and classification), validated
   on the server by logic/validators.py;
 - who sees metadata and files: policy.py, applied through auth functions, permission labels
-  (search), resource hiding in package_show and package_search, and the search index document.
+  (search), resource hiding in package_show and package_search, and the search index document;
+- the change feed (harvest/feed.py, ``govcatalog_changes``): always on, because a change recorded
+  while it was off would be lost and pullers would never learn of that withdrawal.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from ckan import model
 from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
 
 from . import access, changes, facets, gate, hiding, policy
+from .harvest import feed
 from .logic import action
 
 
@@ -31,6 +34,7 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IActions)
     p.implements(p.IMiddleware, inherit=True)
+    p.implements(p.IDomainObjectModification, inherit=True)
 
     # IConfigurer (the schema itself is named in the config: scheming.dataset_schemas, see
     # deploy/ckan-settings.ini, because scheming reads it before this plugin's update_config runs)
@@ -53,6 +57,12 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
     def make_middleware(self, app: Any, config: Any) -> Any:
         return gate.install(app)
 
+    # IDomainObjectModification: runs in the committing transaction, for every dataset written
+    # (created, changed, deleted or purged), whatever action or job wrote it: the change feed.
+    def notify(self, entity: Any, operation: str) -> None:
+        if isinstance(entity, model.Package):
+            feed.record(entity, gone=operation == model.DomainObjectOperation.deleted)
+
     # IPackageController
     def create(self, entity: model.Package) -> None:
         keep_top_secret_private(entity)
@@ -71,7 +81,11 @@ class GovcatalogPlugin(DefaultTranslation, DefaultPermissionLabels, p.SingletonP
             hiding.relabel_activities(package.id, self.get_dataset_labels(package))
 
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
-        return hiding.strip_index_document(facets.decode_json_lists(pkg_dict))
+        document = hiding.strip_index_document(facets.decode_json_lists(pkg_dict))
+        # pullers filter on fq=allow_harvest:True: it matches exactly the consenting entries (an
+        # empty answer, never asked, consents as the policy reads it)
+        document["allow_harvest"] = "True" if access.dataset_facts(document).harvest_consent else "False"
+        return document
 
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
         if context.get("ignore_auth"):  # the system itself (indexing, jobs) sees everything

@@ -79,6 +79,9 @@ class UserFacts:
     sysadmin: bool = False
     roles: dict[str, str] = field(default_factory=dict)  # organization id -> admin|editor|member
     approver_of: frozenset[str] = frozenset()
+    # A harvest account (ckanext.govcatalog.harvest_accounts): a national or provincial puller's
+    # service account, which gets exactly what may be harvested whatever else it is.
+    harvester: bool = False
 
     def role_in(self, organization_id: Optional[str]) -> Optional[str]:
         return self.roles.get(organization_id) if organization_id else None
@@ -127,6 +130,8 @@ def is_organization_insider(dataset: DatasetFacts, user: UserFacts) -> bool:
 
 
 def may_see_metadata(dataset: DatasetFacts, user: UserFacts) -> bool:
+    if user.harvester:
+        return may_be_harvested(dataset)
     if is_top_secret(dataset):
         return is_top_secret_insider(dataset, user)
     if is_disclosed(dataset):
@@ -138,6 +143,8 @@ def may_see_resources(dataset: DatasetFacts, user: UserFacts) -> bool:
     """Whether the user sees the dataset's resources and may download its files."""
     if not may_see_metadata(dataset, user):
         return False
+    if user.harvester:
+        return gd_catalog_disclosure(dataset) is Disclosure.WITH_FILES
     if is_disclosed(dataset) and effective_level(dataset.level) == OPEN:
         return True
     return is_organization_insider(dataset, user)
@@ -161,6 +168,43 @@ def gd_catalog_disclosure(dataset: DatasetFacts) -> Disclosure:
 def may_be_harvested(dataset: DatasetFacts) -> bool:
     """Whether national harvesters (DCAT catalog, change feed, harvest accounts) get the entry at all."""
     return gd_catalog_disclosure(dataset) is not Disclosure.NONE
+
+
+def withdraws_consent(before: DatasetFacts, after: DatasetFacts) -> bool:
+    """An edit that withholds consent protects at once, like a stricter level (giving consent,
+    like a looser level, waits for approval): the entry leaves the national pullers' view now."""
+    return before.harvest_consent and not after.harvest_consent
+
+
+def may_pull(dataset: DatasetFacts, user: UserFacts) -> bool:
+    """What a puller gets of the entry through the change feed: what may be harvested (consented,
+    published, not top secret) if the user may see it; the owning organization's insiders (never a
+    harvest account) also get their own organization's entries."""
+    if not may_see_metadata(dataset, user):
+        return False
+    return may_be_harvested(dataset) or (not user.harvester and is_organization_insider(dataset, user))
+
+
+class FeedChange(enum.Enum):
+    """How a change of an entry reads for one puller of the change feed."""
+
+    CREATED = "created"  # new to the puller: it may pull it now and could not before
+    UPDATED = "updated"  # it could and still may pull it: pull it again
+    WITHDRAWN = "withdrawn"  # it could pull it and may no longer: remove its copy
+    DELETED = "deleted"  # it could pull it and the entry is gone: remove its copy
+
+
+def feed_change(before: Optional[DatasetFacts], after: Optional[DatasetFacts], user: UserFacts) -> Optional[FeedChange]:
+    """The change as the puller sees it, from the entry's facts before and after (None: it did not
+    exist, or no longer does). None: nothing for this puller, which never had it and may not have
+    it now (a withdrawal is shown only to pullers that may have had the entry, never its metadata)."""
+    had = before is not None and may_pull(before, user)
+    has = after is not None and may_pull(after, user)
+    if has:
+        return FeedChange.UPDATED if had else FeedChange.CREATED
+    if not had:
+        return None
+    return FeedChange.WITHDRAWN if after is not None else FeedChange.DELETED
 
 
 def may_send_to_data_go_th(dataset: DatasetFacts) -> bool:
@@ -195,17 +239,21 @@ def target_disclosure(dataset: DatasetFacts, kind: str, accepted_levels: Optiona
 
 # --- permission labels: how search applies the same rules ----------------------------------
 
+HARVEST_LABEL = "harvest"  # what harvest accounts find: entries that may be harvested
+
 def dataset_labels(dataset: DatasetFacts) -> list[str]:
     """Search labels of a dataset; a user finds it when they share one label (see user_labels)."""
     creator = [f"creator-{dataset.creator_user_id}"] if dataset.creator_user_id else []
     if is_top_secret(dataset):
         return [f"topsecret-{dataset.owner_org}"] + creator if dataset.owner_org else creator
     if is_disclosed(dataset):
-        return ["public"]
+        return ["public", HARVEST_LABEL] if may_be_harvested(dataset) else ["public"]
     return [f"member-{dataset.owner_org}"] + creator if dataset.owner_org else creator
 
 
 def user_labels(user: UserFacts) -> list[str]:
+    if user.harvester:
+        return [HARVEST_LABEL]
     labels = ["public"]
     if user.id is not None:
         labels.append(f"creator-{user.id}")

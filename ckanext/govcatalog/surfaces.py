@@ -15,6 +15,8 @@ blueprint endpoint). Each one enabled in the running application must be in this
     members     a group's or organization's datasets are those the reader may see
     listing     package_list lists what the policy lets anyone list (the search index)
     workflow    our own actions and pages: auth functions of the workflow room
+    feed        the change feed names a dataset (by id only) to a caller the policy lets pull it,
+                or, as a withdrawal, to one that may have had it (policy.feed_change)
 - ``sysadmin``: only sysadmins reach it; ``gate.py`` refuses everyone else before it runs.
 
 ``gate.py`` also refuses, to everyone but sysadmins, any action or route missing from this table,
@@ -33,7 +35,7 @@ from typing import Literal
 Kind = Literal["safe", "filtered", "sysadmin"]
 KINDS: tuple[str, ...] = ("safe", "filtered", "sysadmin")
 LAYERS = frozenset({"auth", "labels", "hiding", "activities", "tags", "resources", "members", "listing",
-                    "workflow", "-"})
+                    "workflow", "feed", "-"})
 ADDRESSES = frozenset({"none", "dataset", "resource", "view", "organization", "group", "tag", "user", "activity",
                        "query", "source", "job", "file"})
 
@@ -303,6 +305,7 @@ govcatalog_sync_retry                 sysadmin  -                      none
 govcatalog_sync_reconcile             sysadmin  -                      none
 govcatalog_gdcatalog_refresh          sysadmin  -                      none
 govcatalog_gdcatalog_state_show       filtered  auth                   dataset    # a state label; non-public: editors
+govcatalog_changes                    filtered  feed                   none
 """)
 
 # Endpoints of blueprint routes (``flask.request.endpoint``). Pages call the actions above, so a

@@ -14,12 +14,14 @@ from typing import Any, Callable, Iterable, Optional
 
 import ckan.lib.dictization.model_dictize as model_dictize
 import ckan.lib.search as search
+import ckan.logic as ckan_logic
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.govcatalog import access, hiding, policy
+from ckanext.govcatalog import access, changes, hiding, policy
+from ckanext.govcatalog.harvest.logic import action as harvest_action
 from ckanext.govcatalog.logic import shape
 
 Action = Callable[[Context, DataDict], Any]
@@ -314,6 +316,22 @@ def suite_version() -> str:
         return "unknown"
 
 
+@tk.chained_action
+def package_owner_org_update(up_func: Action, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's, and when called on its own (not inside package_update, which does both itself) the
+    move bumps metadata_modified and reindexes the dataset: who may see it changed, so incremental
+    harvesters and the change feed must notice, and search must label it by its new owner."""
+    if context.get("defer_commit"):
+        return up_func(context, data_dict)
+    result = up_func(dict(context, defer_commit=True), data_dict)
+    package = model.Package.get((data_dict or {}).get("id") or "")
+    if package is not None:
+        changes.mark_modified(package)
+        ckan_logic.index_update_package({"ignore_auth": True}, package.id)
+    model.repo.commit()
+    return result
+
+
 ACTIVITY_LISTS = ("package_activity_list", "organization_activity_list", "group_activity_list",
                   "user_activity_list", "recently_changed_packages_activity_list", "dashboard_activity_list")
 
@@ -341,9 +359,14 @@ def get_actions() -> dict[str, Action]:
         "tag_list": tag_list, "tag_search": tag_search, "tag_autocomplete": tag_autocomplete, "tag_show": tag_show,
         "resource_search": resource_search, "member_list": member_list, "package_list": package_list,
         "status_show": status_show,
+        "package_owner_org_update": package_owner_org_update,
         "dataset_followee_list": dataset_followee_list, "followee_list": followee_list,
+        "govcatalog_changes": harvest_action.govcatalog_changes,
         **shape.shape_checked_actions(),  # a malformed list field is a validation error, never a 500
     }
     if p.plugin_loaded("activity"):
         actions.update(activity_actions())
+    if p.plugin_loaded("dcat"):
+        actions.update(dcat_catalog_show=harvest_action.dcat_catalog_show,
+                       dcat_catalog_search=harvest_action.dcat_catalog_search)
     return actions

@@ -154,12 +154,14 @@ datasets = st.builds(
     level=st.sampled_from([*policy.LEVELS, None, "x"]),
     creator_user_id=st.sampled_from([CREATOR, None, "u-1"]),
     workflow_state=st.sampled_from([policy.PUBLISHED, "draft", "pending", "private"]),
+    harvest_consent=st.booleans(),
 )
 users = st.builds(
     UserFacts,
     id=st.sampled_from([None, CREATOR, "u-1", "u-2"]),
     roles=st.dictionaries(st.sampled_from([ORG, OTHER_ORG]), st.sampled_from(["admin", "editor", "member"])),
     approver_of=st.frozensets(st.sampled_from([ORG, OTHER_ORG])),
+    harvester=st.booleans(),
 )
 
 
@@ -167,7 +169,7 @@ users = st.builds(
 def test_search_labels_agree_with_may_see_metadata(dataset_facts, user):
     """Search (permission labels) and the dataset page (auth) must never disagree."""
     if user.id is None:
-        user = policy.ANONYMOUS  # anonymous users hold no roles
+        user = policy.ANONYMOUS  # anonymous users hold no roles (nor are they harvest accounts)
     shares_label = bool(set(policy.dataset_labels(dataset_facts)) & set(policy.user_labels(user)))
     assert shares_label is policy.may_see_metadata(dataset_facts, user)
 
@@ -176,3 +178,69 @@ def test_search_labels_agree_with_may_see_metadata(dataset_facts, user):
 def test_files_never_reach_someone_who_cannot_see_the_metadata(dataset_facts, user):
     if policy.may_see_resources(dataset_facts, user):
         assert policy.may_see_metadata(dataset_facts, user)
+
+
+HARVESTER = UserFacts(id="u-harvest", roles={ORG: "admin"}, harvester=True)
+
+
+@pytest.mark.parametrize("level", [*policy.LEVELS, None])
+@pytest.mark.parametrize("state", [policy.PUBLISHED, "draft", "withdrawn"])
+@pytest.mark.parametrize("consent", [True, False])
+def test_harvest_accounts_get_exactly_what_may_be_harvested(level, state, consent):
+    """Whatever their memberships: metadata of what may be harvested, files of open data only."""
+    facts = replace(dataset(level, state), harvest_consent=consent)
+    assert policy.may_see_metadata(facts, HARVESTER) is policy.may_be_harvested(facts)
+    assert policy.may_see_resources(facts, HARVESTER) is (policy.gd_catalog_disclosure(facts) is Disclosure.WITH_FILES)
+    assert policy.may_pull(facts, HARVESTER) is policy.may_be_harvested(facts)
+
+
+@pytest.mark.parametrize("user", ["anonymous", "outsider", "other_org_admin"])
+def test_pullers_outside_get_only_what_may_be_harvested(user):
+    withheld = replace(dataset(INTERNAL), harvest_consent=False)
+    assert policy.may_see_metadata(withheld, USERS[user]), "still listed on the agency's own catalog"
+    assert not policy.may_pull(withheld, USERS[user])
+    assert policy.may_pull(dataset(CONFIDENTIAL), USERS[user])
+    assert not policy.may_pull(dataset(TOP_SECRET), USERS[user])
+    assert not policy.may_pull(dataset(OPEN, "draft"), USERS[user])
+
+
+def test_the_organization_pulls_its_own():
+    assert policy.may_pull(dataset(OPEN, "draft"), USERS["editor"])
+    assert policy.may_pull(replace(dataset(INTERNAL), harvest_consent=False), USERS["member"])
+    assert not policy.may_pull(dataset(TOP_SECRET), USERS["member"])
+
+
+FeedChange = policy.FeedChange
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    (None, dataset(OPEN), FeedChange.CREATED),
+    (None, dataset(OPEN, "draft"), None),  # never had it, may not have it: not even its id
+    (dataset(OPEN, "draft"), dataset(OPEN), FeedChange.CREATED),  # published
+    (dataset(OPEN), dataset(CONFIDENTIAL), FeedChange.UPDATED),  # still listed, without files
+    (dataset(OPEN), dataset(OPEN, "withdrawn"), FeedChange.WITHDRAWN),
+    (dataset(SECRET), dataset(TOP_SECRET), FeedChange.WITHDRAWN),
+    (dataset(INTERNAL), replace(dataset(INTERNAL), harvest_consent=False), FeedChange.WITHDRAWN),
+    (dataset(OPEN), None, FeedChange.DELETED),
+    (dataset(OPEN, "draft"), None, None),
+    (dataset(TOP_SECRET), dataset(TOP_SECRET, "withdrawn"), None),
+])
+def test_feed_changes_for_an_outside_puller(before, after, expected):
+    assert policy.feed_change(before, after, policy.ANONYMOUS) is expected
+
+
+@given(st.one_of(st.none(), datasets), st.one_of(st.none(), datasets), users)
+def test_the_feed_names_an_entry_only_to_pullers_that_had_it_or_have_it(before, after, user):
+    change = policy.feed_change(before, after, user)
+    had = before is not None and policy.may_pull(before, user)
+    has = after is not None and policy.may_pull(after, user)
+    assert (change is not None) is (had or has)
+    if change in (FeedChange.WITHDRAWN, FeedChange.DELETED):
+        assert had and not has
+
+
+def test_withholding_consent_applies_at_once_giving_it_waits():
+    consented, withheld = dataset(INTERNAL), replace(dataset(INTERNAL), harvest_consent=False)
+    assert policy.withdraws_consent(consented, withheld)
+    assert not policy.withdraws_consent(withheld, consented)
+    assert not policy.withdraws_consent(consented, consented)

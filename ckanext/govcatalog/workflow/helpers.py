@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "submit_revision": N_("Edit submitted"), "approve_revision": N_("Edit approved"),
     "reject_revision": N_("Edit rejected"), "tighten_level": N_("Classification tightened"),
     "cancel_revision": N_("Edit withdrawn by its author"),
+    "withhold_consent": N_("Consent to harvesting withdrawn"),
 }
 
 

@@ -133,15 +133,24 @@ def _validated(context: dict[str, Any], edit: dict[str, Any], package: model.Pac
 
 def _tighten_now(update: Update, context: dict[str, Any], package: model.Package, actor: policy.UserFacts,
                  live: dict[str, Any], candidate: dict[str, Any]) -> dict[str, Any]:
-    """A stricter classification protects at once (committed, with its event); returns the live
-    dataset as it is now."""
-    if service.level_rank(candidate.get("data_classification")) <= service.level_rank(live.get("data_classification")):
+    """A stricter classification, or consent withheld (allow_harvest "False"), protects at once
+    (committed, with its event); returns the live dataset as it is now."""
+    stricter = service.level_rank(candidate.get("data_classification")) > service.level_rank(
+        live.get("data_classification"))
+    withheld = policy.withdraws_consent(access.dataset_facts(live), access.dataset_facts(candidate))
+    if not stricter and not withheld:
         return live
     record = service.record_for(package)
-    tightened = dict(live, data_classification=candidate.get("data_classification"),
-                     data_category=candidate.get("data_category"))
-    service.log_event(package, actor.id, "tighten_level", record.state, record.state,
-                      f"{live.get('data_classification')} -> {candidate.get('data_classification')}")
+    tightened = dict(live)
+    if stricter:
+        tightened.update(data_classification=candidate.get("data_classification"),
+                         data_category=candidate.get("data_category"))
+        service.log_event(package, actor.id, "tighten_level", record.state, record.state,
+                          f"{live.get('data_classification')} -> {candidate.get('data_classification')}")
+    if withheld:
+        tightened["allow_harvest"] = candidate.get("allow_harvest")
+        service.log_event(package, actor.id, "withhold_consent", record.state, record.state,
+                          f"allow_harvest {live.get('allow_harvest')} -> {candidate.get('allow_harvest')}")
     update(dict(context, **{service.APPLYING: True}), tightened)
     return _show(package.id)
 

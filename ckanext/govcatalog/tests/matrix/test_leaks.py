@@ -83,6 +83,17 @@ def _allowed(kind: str, level: str, state: str, persona: str) -> bool:
     return sees and persona in expected.SEES_STAGED
 
 
+# The change feed tells pullers that an entry they may have had (it was published, not top secret)
+# was withdrawn, by its id only (policy.feed_change; surfaces.py layer "feed"): that id is the one
+# thing a withdrawal may name, to anyone who could have pulled it.
+WITHDRAWAL_NOTICES = ("govcatalog_changes",)
+
+
+def _withdrawal_notice(call: probes.Call, kind: str, dataset: Any) -> bool:
+    return (call.surface in WITHDRAWAL_NOTICES and kind == "id" and dataset.state == "withdrawn"
+            and dataset.level != "ลับที่สุด" and not dataset.staged)
+
+
 def _leaks(world: World, persona: str, call: probes.Call, body: str, seen: dict[str, set[str]]) -> list[str]:
     supplied = call.url + json.dumps(call.body or {})
     found = []
@@ -91,6 +102,8 @@ def _leaks(world: World, persona: str, call: probes.Call, body: str, seen: dict[
             if text not in body or text in supplied:  # echoing what the caller sent is no leak
                 continue
             seen[persona].add(text)
+            if _withdrawal_notice(call, kind, dataset):
+                continue
             if not _allowed(kind, dataset.level, dataset.state, persona):
                 found.append(f"{persona} | {dataset.level} {dataset.state}{' staged' if dataset.staged else ''} | "
                              f"{call.surface} {call.method} {call.url} {call.body or ''} | {kind} {text}")
