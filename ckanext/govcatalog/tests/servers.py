@@ -34,7 +34,7 @@ def worker_ini(base_ini: str, worker: str) -> Path:
     url = make_url(settings["sqlalchemy.url"])
     url = url.set(database=f"{url.database}_{worker}")
     redis_base, _, redis_db = settings.get("ckan.redis.url", "redis://127.0.0.1:6379/2").rpartition("/")
-    redis_db = str((int(redis_db or 0) + 8 + 2 * int(worker.removeprefix("gw"))) % 16)
+    redis_db = str((int(redis_db or 0) + 4 + 2 * int(worker.removeprefix("gw"))) % 16)
     ini = ROOT / ".run" / f"test-{worker}.ini"
     ini.parent.mkdir(exist_ok=True)
     ini.write_text(

@@ -30,7 +30,7 @@ def catalog(agency, fmt: str = "ttl", user: str | None = None, **query) -> Graph
 
 
 def dataset_ref(graph: Graph, name: str) -> URIRef:
-    found = [s for s in graph.subjects(GC.name, Literal(name))]
+    found = [s for s in graph.subjects(GC.name, Literal(name)) if isinstance(s, URIRef)]
     assert len(found) == 1, f"{name}: {found}"
     return found[0]
 
