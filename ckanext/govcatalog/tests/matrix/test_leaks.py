@@ -117,7 +117,7 @@ def _refused_if_sysadmin_only(persona: str, call: probes.Call, status: int) -> l
     return []
 
 
-def test_no_surface_leaks_a_marker(app):
+def test_no_surface_leaks_a_marker(app: Any) -> None:
     world = seeded_world.build(app)
     world.activity_ids = _latest_activities()
     failures: list[str] = []
