@@ -52,20 +52,20 @@ def _not_an_action(action: str) -> bool:
     return _registered(action) and not _takes_context_and_data(logic.get_action(action))
 
 
+def _api_error(status: int, error: dict[str, Any]) -> flask.Response:
+    """An answer shaped like CKAN's own API errors."""
+    body = {"success": False, "help": "", "error": error}
+    return flask.make_response(flask.json.dumps(body), status, {"Content-Type": "application/json;charset=utf-8"})
+
+
 def _api_refusal(action: str) -> flask.Response:
-    body = {"success": False, "help": "",
-            "error": {"__type": "Authorization Error",
-                      "message": tk._("Access denied: %(action)s is open to system administrators only")
-                      % {"action": action}}}
-    return flask.make_response(flask.json.dumps(body), 403, {"Content-Type": "application/json;charset=utf-8"})
+    message = tk._("Access denied: %(action)s is open to system administrators only") % {"action": action}
+    return _api_error(403, {"__type": "Authorization Error", "message": message})
 
 
 def _api_not_an_action(action: str) -> flask.Response:
-    body = {"success": False, "help": "",
-            "error": {"__type": "Validation Error",
-                      "message": tk._("%(action)s is a helper of a plugin, not an action of the API")
-                      % {"action": action}}}
-    return flask.make_response(flask.json.dumps(body), 400, {"Content-Type": "application/json;charset=utf-8"})
+    message = tk._("%(action)s is a helper of a plugin, not an action of the API") % {"action": action}
+    return _api_error(400, {"__type": "Validation Error", "message": message})
 
 
 # Routes that CKAN registers but whose view cannot work: a clear 404 instead of a crash.
@@ -91,14 +91,14 @@ ID_KEYS = ("id", "name", "package_id", "resource_id", "group_id", "org_id", "own
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _unstorable_text(value: Any) -> bool:
+def unstorable_text(value: Any) -> bool:
     """Text anywhere in the request that no database column can store."""
     if isinstance(value, str):
         return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_unstorable_text(k) or _unstorable_text(v) for k, v in value.items())
+        return any(unstorable_text(k) or unstorable_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_unstorable_text(v) for v in value)
+        return any(unstorable_text(v) for v in value)
     return False
 
 
@@ -154,14 +154,13 @@ def malformed_input(action: str = "") -> Optional[dict[str, list[str]]]:
               if key in data and data[key] is not None and not isinstance(data[key], str)}
     errors.update({key: [tk._("Must be a whole number up to {limit}").format(limit=f"{MAX_NUMBER:,}")]
                    for key in NUMBER_KEYS if key in data and data[key] is not None and not _whole_number(data[key])})
-    if _unstorable_text(data) or _unstorable_text(flask.request.path):
+    if unstorable_text(data) or unstorable_text(flask.request.path):
         errors["__before"] = [tk._("Text may not hold NUL characters or unpaired surrogates")]
     return errors or None
 
 
 def _api_validation_error(errors: dict[str, list[str]]) -> flask.Response:
-    body = {"success": False, "help": "", "error": dict(errors, __type="Validation Error")}
-    return flask.make_response(flask.json.dumps(body), 409, {"Content-Type": "application/json;charset=utf-8"})
+    return _api_error(409, dict(errors, __type="Validation Error"))
 
 
 def refuse_unreviewed() -> Optional[Any]:

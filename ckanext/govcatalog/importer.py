@@ -18,6 +18,8 @@ import requests
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from .gate import unstorable_text
+
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
@@ -89,7 +91,9 @@ def jsonl_records(path: Path) -> tuple[int, Iterator[SourceRecord]]:
             if not isinstance(package, dict):
                 yield SourceRecord(f"line {number}", {"__unreadable__": "not a JSON object"}, None)
                 continue
-            yield SourceRecord(str(package.get("name") or f"line {number}"), package, package.get("organization"))
+            name = package.get("name")
+            yield SourceRecord(name if isinstance(name, str) and name else f"line {number}", package,
+                               package.get("organization"))
 
     return sum(1 for line in lines if line.strip()), records()
 
@@ -152,6 +156,9 @@ class Importer:
             return
         if "__unreadable__" in record.package:
             report.failed[record.name] = {"record": [record.package["__unreadable__"]]}
+            return
+        if unstorable_text(record.package):  # as the gate refuses it to the API
+            report.failed[record.name] = {"record": [tk._("Text may not hold NUL characters or unpaired surrogates")]}
             return
         try:
             owner_org = self.owner_org(record)
