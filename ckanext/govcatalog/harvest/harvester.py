@@ -112,6 +112,18 @@ def remote_facts(entry: dict[str, Any]) -> policy.DatasetFacts:
                                harvest_consent=_field(entry, "allow_harvest") != "False")
 
 
+def _extra_value(value: Any) -> Any:
+    """An extra holds text: a list field arrives as its JSON (as core CKAN stores a list)."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(decoded, list):
+            return decoded
+    return value
+
+
 def local_copy(entry: dict[str, Any], source_url: str, owner_org: str, fields: set[str]) -> Optional[dict[str, Any]]:
     """The dataset this catalog keeps of a remote entry, as the policy lets an aggregator keep it
     (None: nothing may be kept). Names, Thai tags and national fields are kept as they are."""
@@ -122,7 +134,7 @@ def local_copy(entry: dict[str, Any], source_url: str, owner_org: str, fields: s
     extras = []
     for extra in entry.get("extras") or []:  # core CKAN keeps schema fields among the extras
         if isinstance(extra, dict) and extra.get("key") in fields and extra["key"] not in data:
-            data[extra["key"]] = extra.get("value")
+            data[extra["key"]] = _extra_value(extra.get("value"))
         elif isinstance(extra, dict) and extra.get("key") not in fields:
             extras.append({"key": extra.get("key"), "value": extra.get("value")})
     data["extras"] = extras
@@ -293,7 +305,9 @@ class GovcatalogHarvester(HarvesterBase):
         except ValueError:
             self._save_object_error(f"{harvest_object.guid}: content is not JSON", harvest_object, "Import")
             return False
-        data = local_copy(entry, source_row.url, source_row.owner_org or "", schema_fields())
+        source_package = model.Package.get(source_row.id)  # a harvest source is a dataset: its organization
+        owner_org = source_package.owner_org if source_package is not None else None
+        data = local_copy(entry, source_row.url, owner_org or "", schema_fields())
         if data is None:  # top secret or no consent: an aggregator keeps nothing of it
             return self._delete(harvest_object)
         data["id"] = harvest_object.guid

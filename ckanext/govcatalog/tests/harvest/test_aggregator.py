@@ -88,9 +88,11 @@ def test_package_search_from_a_plain_ckan_validates_and_mirrors_deletions(plain,
     lists = ("objective", "data_format", "data_language", "disaggregate")
     extras = [{"key": k, "value": json.dumps(v, ensure_ascii=False) if k in lists else v}
               for k, v in national.items() if k not in ("name", "owner_org", "title", "notes", "tag_string",
-                                                         "maintainer", "maintainer_email", "resources")]
+                                                         "maintainer", "maintainer_email", "resources",
+                                                         "license_id")]
     core = {"owner_org": plain.org["id"], "title": national["title"], "notes": national["notes"],
-            "maintainer": national["maintainer"], "tags": [{"name": "population"}],
+            "maintainer": national["maintainer"], "maintainer_email": national["maintainer_email"],
+            "license_id": national["license_id"], "tags": [{"name": "population"}],
             "resources": national["resources"]}
     plain.api("package_create", name="plain-valid", extras=extras, **core)
     plain.api("package_create", name="plain-invalid", extras=[{"key": "data_type", "value": "ข้อมูลสถิติ"}], **core)
