@@ -243,7 +243,7 @@ class GovcatalogDCATProfile(RDFProfile):
         dataset_fields, resource_fields = national_fields()
         national = {field: self._gc_values(dataset_ref, field) for field in dataset_fields}
         self._put(dataset_dict, {k: v for k, v in national.items() if v is not None})
-        contact = next(iter(self._contact_details(dataset_ref, DCAT.contactPoint)), {})
+        contact: dict[str, Any] = next(iter(self._contact_details(dataset_ref, DCAT.contactPoint)), {})
         if contact.get("name") and not dataset_dict.get("maintainer"):
             dataset_dict["maintainer"] = str(contact["name"])
         if contact.get("email") and not dataset_dict.get("maintainer_email"):

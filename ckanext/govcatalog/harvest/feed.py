@@ -34,7 +34,7 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-class Change(tk.BaseModel):  # type: ignore[misc, valid-type]
+class Change(tk.BaseModel):
     """One change of a dataset (created by migrations/govcatalog)."""
 
     __tablename__ = "govcatalog_change"
@@ -43,7 +43,7 @@ class Change(tk.BaseModel):  # type: ignore[misc, valid-type]
     package_id: Any = Column(Text, nullable=False)
     # as the catalog saw it: created, updated, withdrawn (no longer disclosed) or deleted
     kind: Any = Column(Text, nullable=False)
-    at: datetime.datetime = Column(types.DateTime(timezone=True), nullable=False, default=now)
+    at: Any = Column(types.DateTime(timezone=True), nullable=False, default=now)
     metadata_modified: Any = Column(Text)
     before: Any = Column(JSONB(none_as_null=True))  # policy facts before the change (None: did not exist)
     after: Any = Column(JSONB(none_as_null=True))  # policy facts after the change (None: deleted or purged)

@@ -51,7 +51,7 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-class HarvestCursor(tk.BaseModel):  # type: ignore[misc, valid-type]
+class HarvestCursor(tk.BaseModel):
     """The change-feed cursor a harvest job reached (created by migrations/govcatalog_harvester)."""
 
     __tablename__ = "govcatalog_harvest_cursor"

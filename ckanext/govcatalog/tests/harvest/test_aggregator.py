@@ -18,8 +18,9 @@ import json
 import pytest
 
 from ckanext.govcatalog.tests.harvest.conftest import CONFIDENTIAL, HARVEST_ACCOUNT
-from ckanext.govcatalog.tests.harvest.test_clients import (  # noqa: F401  (our_catalog is a fixture)
-    ELIGIBLE, OUR_PLUGINS, PROFILES, RECEIVER, _catalog, change, our_catalog, seed)
+from ckanext.govcatalog.tests.harvest.test_clients import (
+    ELIGIBLE, OUR_PLUGINS, PROFILES, RECEIVER, _catalog, change, seed)
+from ckanext.govcatalog.tests.harvest.test_clients import our_catalog  # noqa: F401  (a fixture)
 from ckanext.govcatalog.tests.schema.payloads import dataset_payload
 
 pytestmark = [
@@ -50,7 +51,7 @@ def _report(aggregator) -> list[dict]:
 
 
 def test_the_change_feed_brings_what_may_be_aggregated_and_takes_away_what_no_longer_may(
-        agency, our_catalog, aggregator, tmp_path):
+        agency, our_catalog, aggregator, tmp_path):  # noqa: F811  (the fixture imported above)
     seed(agency)
     token = tmp_path / "token"
     token.write_text(agency.users["harvester"]["token"])
