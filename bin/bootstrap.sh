@@ -115,10 +115,11 @@ databases() {
     local names=("$DB_NAME") test_db worker suffix
     # One test database per test worker (`make test` runs TEST_WORKERS of them), each with its
     # second catalogs: <db>_source (import tests), <db>_target (sync tests), <db>_wheel
-    # (tests/test_packaging.py), <db>_harvester(_dcat) (national harvesters pulling from it).
+    # (tests/test_packaging.py), <db>_harvester(_dcat) (national harvesters pulling from it),
+    # <db>_aggregator (an aggregating catalog running govcatalog_harvester), <db>_plain (a plain CKAN source).
     for test_db in "$TEST_DB_NAME" $(for worker in $(seq 0 $((TEST_WORKERS - 1))); do
                                          echo "${TEST_DB_NAME}_gw$worker"; done); do
-        for suffix in "" _source _target _wheel _harvester _harvester_dcat; do names+=("$test_db$suffix"); done
+        for suffix in "" _source _target _wheel _harvester _harvester_dcat _aggregator _plain; do names+=("$test_db$suffix"); done
     done
     for name in "${names[@]}"; do
         if [ "$(pg_super -c "SELECT 1 FROM pg_database WHERE datname='$name'")" != 1 ]; then

@@ -14,7 +14,7 @@ __all__ = ["govcatalog"]
 
 # Subcommands that the group gains while a plugin of the suite is on: plugin -> module whose
 # __all__ names them (a plugin's cli.py cannot register a second `govcatalog` group of its own).
-PLUGIN_COMMANDS = {"govcatalog_sync": "ckanext.govcatalog.sync.cli"}
+PLUGIN_COMMANDS = {"govcatalog_sync": "ckanext.govcatalog.sync.cli", "harvest": "ckanext.govcatalog.harvest.cli"}
 
 
 class _SuiteGroup(click.Group):

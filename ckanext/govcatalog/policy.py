@@ -170,6 +170,13 @@ def may_be_harvested(dataset: DatasetFacts) -> bool:
     return gd_catalog_disclosure(dataset) is not Disclosure.NONE
 
 
+def aggregated_disclosure(remote: DatasetFacts) -> Disclosure:
+    """What an aggregating catalog (govcatalog_harvester) may keep of an entry another catalog
+    published: what national pullers get of it (files for open data, metadata only for shared data,
+    nothing when top secret or the owner withheld consent), whatever the source handed out."""
+    return gd_catalog_disclosure(remote)
+
+
 def withdraws_consent(before: DatasetFacts, after: DatasetFacts) -> bool:
     """An edit that withholds consent protects at once, like a stricter level (giving consent,
     like a looser level, waits for approval): the entry leaves the national pullers' view now."""

@@ -10,7 +10,8 @@ import ckan.plugins as p
 from .schema import fuzzing  # noqa: F401  (Hypothesis profile, before any test builds its settings)
 
 # Plugins with Alembic migrations, in dependency order; those loaded for a test are migrated.
-MIGRATED_PLUGINS = ("activity", "harvest", "govcatalog", "govcatalog_search", "govcatalog_workflow", "govcatalog_sync")
+MIGRATED_PLUGINS = ("activity", "harvest", "govcatalog", "govcatalog_search", "govcatalog_workflow", "govcatalog_sync",
+                    "govcatalog_harvester")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -69,8 +70,11 @@ class Catalog:
     def api(self, action: str, **data: Any) -> Any:
         request = urllib.request.Request(f"{self.url}/api/3/action/{action}", data=json.dumps(data).encode(),
                                          headers={"Content-Type": "application/json", "Authorization": self.token})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.load(response)["result"]
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.load(response)["result"]
+        except urllib.error.HTTPError as error:  # say why
+            raise AssertionError(f"{action}: {error.code} {error.read()[:2000].decode(errors='replace')}") from None
 
     def source(self, name: str, url: str, source_type: str, config: dict[str, Any]) -> None:
         self.api("harvest_source_create", name=name, url=url, source_type=source_type, title=name,

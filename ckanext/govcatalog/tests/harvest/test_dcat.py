@@ -32,6 +32,7 @@ def catalog(agency, fmt: str = "ttl", user: str | None = None, **query) -> Graph
 def dataset_ref(graph: Graph, name: str) -> URIRef:
     found = [s for s in graph.subjects(GC.name, Literal(name)) if isinstance(s, URIRef)]
     assert len(found) == 1, f"{name}: {found}"
+    assert isinstance(found[0], URIRef)
     return found[0]
 
 
