@@ -107,6 +107,9 @@ def index_batch(ids: list[str]) -> BatchResult:
 
     result = BatchResult()
     pending = Pending()
+    # The batch's datasets in one query: package_show and the permission labels then find them in
+    # the session instead of asking the database twice each (held here: the identity map is weak).
+    loaded = model.Session.query(model.Package).filter(model.Package.id.in_(ids)).all()  # noqa: F841
     with buffered_index(pending):
         for package_id in ids:
             try:
