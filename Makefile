@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT := bin/bootstrap.sh
 PYTEST := .venv/bin/pytest
 
-.PHONY: run test stop install bench bench-write relevance demo i18n fuzz test-ckan-core
+.PHONY: run test stop install bench bench-write bench-load relevance demo i18n fuzz test-ckan-core
 
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
@@ -41,6 +41,10 @@ bench:          ## search benchmark (N=20000 by default: make bench N=200000)
 bench-write:    ## dataset create/update with schema, policy, workflow and index vs vanilla CKAN (same run)
 	@$(BOOT) migrate
 	@.venv/bin/python bench/write.py --datasets $${N:-300} --repeat 2
+
+bench-load:     ## 1/4/16 concurrent clients on the search API, search page and dataset page: dev server vs gunicorn, workflow on/off
+	@$(BOOT) migrate
+	@.venv/bin/python bench/load.py
 
 relevance:      ## recall@10, precision@10 and trap hits: demo data and 767 real agency titles, ours next to ILIKE
 	@$(BOOT) migrate
