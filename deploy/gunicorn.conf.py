@@ -28,3 +28,10 @@ loglevel = os.environ.get("GOVCATALOG_LOG_LEVEL", "info")
 proc_name = "govcatalog-web"
 # Behind the reverse proxy: trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("GOVCATALOG_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
+# server on the machine (another checkout, bench/load.py) would take it over and delete it on exit.
+# Off unless a path is given; signals (HUP, TERM) need no socket.
+if os.environ.get("GOVCATALOG_CONTROL_SOCKET"):
+    control_socket = os.environ["GOVCATALOG_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
