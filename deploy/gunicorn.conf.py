@@ -7,10 +7,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GOVCATALOG_BIND", f"127.0.0.1:{os.environ.get('GOVCATALOG_PORT', '5000')}")
-# Two processes per CPU plus one: CKAN requests wait on PostgreSQL much of the time.
-workers = int(os.environ.get("GOVCATALOG_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# Threads let a worker serve a second request while the first waits on the database.
-threads = int(os.environ.get("GOVCATALOG_THREADS", "2"))
+# One process per CPU, eight threads each: CKAN requests wait on PostgreSQL much of the time, and
+# threads overlap those waits in one process. A keep-alive connection stays with the worker that
+# accepted it, so with few threads a client queues behind busy ones while other workers idle:
+# bench/load.py measured 5 workers x 2 threads (2 CPUs, 16 clients) at a third of the throughput of
+# 2 x 8, with stalls of up to 9 s.
+workers = int(os.environ.get("GOVCATALOG_WORKERS", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GOVCATALOG_THREADS", "8"))
 worker_class = "gthread"
 # A request that takes longer than this is stuck: the worker is killed and replaced.
 timeout = int(os.environ.get("GOVCATALOG_TIMEOUT", "60"))
