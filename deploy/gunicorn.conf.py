@@ -20,9 +20,11 @@ timeout = int(os.environ.get("GOVCATALOG_TIMEOUT", "60"))
 # On reload (HUP) or stop (TERM), requests in flight get this long to finish.
 graceful_timeout = int(os.environ.get("GOVCATALOG_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Replace workers now and then, so that a slow leak never grows without bound.
-max_requests = int(os.environ.get("GOVCATALOG_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Replace workers now and then, so that a slow leak never grows without bound. The jitter is wide
+# (half the limit): evenly loaded workers would otherwise all restart at once, and while they load
+# CKAN nobody answers (bench/load.py saw a 32 s stall with 2 workers and 2000 +/- 200).
+max_requests = int(os.environ.get("GOVCATALOG_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 2
 # Load the application in each worker after the fork: every worker opens its own database pool.
 preload_app = False
 accesslog = os.environ.get("GOVCATALOG_ACCESS_LOG", "-")

@@ -5,6 +5,7 @@ this command added to it, so ``ckan govcatalog`` lists ``reindex`` whenever govc
 """
 from __future__ import annotations
 
+from concurrent.futures.process import BrokenProcessPool
 from typing import Optional
 
 import click
@@ -33,7 +34,11 @@ def reindex(workers: Optional[int], keep_orphans: bool) -> None:
     ids = engine.package_ids()
     with click.progressbar(length=len(ids), label=f"Indexing (up to {workers} processes)", show_pos=True,
                            show_percent=True, show_eta=True) as bar:
-        summary = engine.reindex(workers, ids, keep_orphans=keep_orphans, progress=bar.update)
+        try:
+            summary = engine.reindex(workers, ids, keep_orphans=keep_orphans, progress=bar.update)
+        except BrokenProcessPool as error:
+            raise click.ClickException(f"A worker process died ({error}); the batches written so far are "
+                                       "committed: run reindex again.") from error
     click.secho(f"Indexed {summary.datasets} of {len(ids)} datasets in {summary.seconds:.1f} s with "
                 f"{summary.workers} workers: {summary.rate:.1f} datasets/s"
                 + (f"; removed {summary.orphans_removed} entries of datasets no longer there"

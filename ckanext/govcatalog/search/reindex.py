@@ -14,6 +14,7 @@ import math
 import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 
@@ -175,6 +176,7 @@ def reindex(workers: int, ids: Optional[list[str]] = None, keep_orphans: bool = 
     """Index ``ids`` (default: every dataset rebuild would index) with ``workers`` processes.
 
     Workers take batches from a shared queue, so a slow worker (or a busy CPU) takes fewer of them.
+    A worker process that dies raises concurrent.futures.process.BrokenProcessPool.
     With one worker everything runs in this process. Every batch reads the datasets in a session of
     its own (never objects cached by the caller's): call this with no uncommitted work."""
     if not 1 <= workers <= MAX_WORKERS:
@@ -203,9 +205,12 @@ def reindex(workers: int, ids: Optional[list[str]] = None, keep_orphans: bool = 
     else:
         # The parent holds no connection while it forks: a child could otherwise write on its socket.
         model.meta.engine.dispose()
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-            for result in pool.imap_unordered(index_batch, work):
-                collect(result)
+        # concurrent.futures rather than multiprocessing.Pool: a worker that dies (out of memory,
+        # killed) fails the run with BrokenProcessPool instead of leaving it waiting for ever.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_worker) as pool:
+            for future in as_completed([pool.submit(index_batch, batch) for batch in work]):
+                collect(future.result())
     orphans = 0 if keep_orphans else remove_orphans()
     return Summary(datasets=indexed, workers=workers, seconds=time.perf_counter() - started,
                    failed=failed, orphans_removed=orphans, cpu_seconds=cpu_seconds, write_seconds=write_seconds)

@@ -137,3 +137,21 @@ def test_a_bad_number_of_workers_is_a_clear_error_and_changes_nothing(cli, catal
 def test_the_engine_refuses_a_bad_number_of_workers():
     with pytest.raises(ValueError, match="between 1 and 64"):
         reindex.reindex(0, ids=[])
+
+
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging(catalog, monkeypatch):
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ckan import logic
+
+    index_update_package = logic.index_update_package
+
+    def dying(context, package_id, defer_commit=False):
+        if package_id == catalog["dataset-04"]:
+            os._exit(9)  # as a worker killed by the kernel
+        return index_update_package(context, package_id, defer_commit)
+
+    monkeypatch.setattr(logic, "index_update_package", dying)
+    with pytest.raises(BrokenProcessPool):
+        reindex.reindex(2)
