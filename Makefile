@@ -3,7 +3,8 @@ SHELL := /bin/bash
 BOOT := bin/bootstrap.sh
 PYTEST := .venv/bin/pytest
 
-.PHONY: run test test-suite stop install bench bench-write bench-sync bench-harvest relevance demo i18n fuzz test-ckan-core national
+.PHONY: run test test-suite stop install bench bench-write bench-sync bench-harvest bench-load relevance demo i18n fuzz \
+	test-ckan-core national
 
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
 	@$(BOOT) serve
@@ -58,6 +59,10 @@ bench-sync:     ## push N datasets to a loopback catalog vs ckanext-harvest pull
 bench-harvest:  ## DCAT page 1 vs offset 20,000; mirroring N datasets by change feed vs package_search crawl
 	@$(BOOT) migrate
 	@.venv/bin/python bench/harvest.py --datasets $${N:-20300}
+
+bench-load:     ## 1/4/16 concurrent clients on the search API, search page and dataset page: dev server vs gunicorn, workflow on/off
+	@$(BOOT) migrate
+	@.venv/bin/python bench/load.py
 
 relevance:      ## recall@10, precision@10 and trap hits: demo data and 767 real agency titles, ours next to ILIKE
 	@$(BOOT) migrate

@@ -167,16 +167,12 @@ def build_row(solr_doc: dict[str, Any]) -> IndexRow:
     )
 
 
-UPSERT_SQL = sa.text(
-    f"""
+_UPSERT_INTO = f"""
     INSERT INTO {TABLE} (id, site_id, name, title_folded, doc, terms, field_lexemes, tsv, word_text,
                          permission_labels, state, capacity, dataset_type, metadata_modified, data_dict,
                          validated_data_dict, indexed_at)
-    VALUES (:id, :site_id, :name, :title_folded, CAST(:doc AS jsonb), CAST(:terms AS jsonb),
-            CAST(:field_lexemes AS jsonb), CAST(:tsv AS tsvector),
-            :word_text, CAST(:labels AS text[]), :state, :capacity, :dataset_type,
-            CAST(:modified AS timestamptz), :data_dict,
-            :validated_data_dict, now())
+"""
+_UPSERT_ON_CONFLICT = """
     ON CONFLICT (id) DO UPDATE SET
         site_id = EXCLUDED.site_id, name = EXCLUDED.name, title_folded = EXCLUDED.title_folded,
         doc = EXCLUDED.doc, terms = EXCLUDED.terms,
@@ -186,8 +182,28 @@ UPSERT_SQL = sa.text(
         metadata_modified = EXCLUDED.metadata_modified,
         data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict,
         indexed_at = now()
+"""
+UPSERT_SQL = sa.text(
+    _UPSERT_INTO
+    + """
+    VALUES (:id, :site_id, :name, :title_folded, CAST(:doc AS jsonb), CAST(:terms AS jsonb),
+            CAST(:field_lexemes AS jsonb), CAST(:tsv AS tsvector),
+            :word_text, CAST(:labels AS text[]), :state, :capacity, :dataset_type,
+            CAST(:modified AS timestamptz), :data_dict,
+            :validated_data_dict, now())
     """
+    + _UPSERT_ON_CONFLICT
 )
+# Many rows in one statement (a reindex): the same columns and casts, one VALUES tuple a row,
+# sent with psycopg2's execute_values (a round trip per page of rows, not per row).
+BULK_UPSERT_SQL = _UPSERT_INTO + "VALUES %s" + _UPSERT_ON_CONFLICT
+BULK_ROW_TEMPLATE = (
+    "(%(id)s, %(site_id)s, %(name)s, %(title_folded)s, CAST(%(doc)s AS jsonb), CAST(%(terms)s AS jsonb), "
+    "CAST(%(field_lexemes)s AS jsonb), CAST(%(tsv)s AS tsvector), %(word_text)s, CAST(%(labels)s AS text[]), "
+    "%(state)s, %(capacity)s, %(dataset_type)s, CAST(%(modified)s AS timestamptz), %(data_dict)s, "
+    "%(validated_data_dict)s, now())"
+)
+BULK_PAGE_SIZE = 100
 
 
 def upsert_params(row: IndexRow) -> dict[str, Any]:
@@ -209,6 +225,25 @@ def upsert_params(row: IndexRow) -> dict[str, Any]:
         "data_dict": row.blobs.get("data_dict"),
         "validated_data_dict": row.blobs.get("validated_data_dict"),
     }
+
+
+
+
+def upsert_many(session: Any, rows: list[IndexRow]) -> None:
+    """Upsert rows in the session's transaction, BULK_PAGE_SIZE to a statement. A later row for an
+    id wins over an earlier one (one statement may not touch a row twice)."""
+    from psycopg2.extras import execute_values
+
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return
+    session.flush()
+    cursor = session.connection().connection.cursor()
+    try:
+        execute_values(cursor, BULK_UPSERT_SQL, [upsert_params(row) for row in by_id.values()],
+                       template=BULK_ROW_TEMPLATE, page_size=BULK_PAGE_SIZE)
+    finally:
+        cursor.close()
 
 
 # --- queries -------------------------------------------------------------------
@@ -351,6 +386,9 @@ class PostgresSolrConnection:
 
     # -- writes --
     def add(self, docs: list[dict[str, Any]], commit: bool = True, **_: Any) -> None:
+        if len(docs) > 1:
+            upsert_many(self.session, [build_row(solr_doc) for solr_doc in docs])
+            return
         for solr_doc in docs:
             self.session.execute(UPSERT_SQL, upsert_params(build_row(solr_doc)))
         self.session.flush()

@@ -95,6 +95,7 @@ def reindex_stale_members(group: model.Group) -> None:
         logic.index_update_package({"ignore_auth": True}, dataset_id)
 
 
+@tk.blanket.cli
 @tk.blanket.config_declarations
 @tk.blanket.actions
 @tk.blanket.auth_functions
