@@ -178,10 +178,10 @@ def refuse_unreviewed() -> Optional[Any]:
 def _check_action_call() -> Optional[flask.Response]:
     """Sysadmin-only and unreviewed actions for sysadmins only; malformed input for nobody."""
     action = (flask.request.view_args or {}).get("logic_function", "")
-    if _not_an_action(action):
-        return _api_not_an_action(action)
     if not _is_sysadmin() and _registered(action) and surfaces.sysadmin_only_action(action):
         return _api_refusal(action)
+    if _not_an_action(action):
+        return _api_not_an_action(action)
     errors = malformed_input(action)
     return _api_validation_error(errors) if errors else None
 

@@ -44,7 +44,7 @@ def reindex(workers: Optional[int], keep_orphans: bool) -> None:
                 + (f"; removed {summary.orphans_removed} entries of datasets no longer there"
                    if summary.orphans_removed else ""),
                 fg="red" if summary.failed else "green")
-    for package_id, error in sorted(summary.failed.items()):
-        click.echo(f"  failed {package_id}: {error}", err=True)
+    for package_id, message in sorted(summary.failed.items()):
+        click.echo(f"  failed {package_id}: {message}", err=True)
     if summary.failed:
         raise SystemExit(1)

@@ -224,7 +224,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(sync_wor
     worker = subprocess.Popen([servers.CKAN, "-c", _subprocess_ini(tmp_path, world), "govcatalog", "sync", "--all"],
                               cwd=servers.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        assert world.proxy.held.wait(90), "the worker never reached the held create"
+        assert world.proxy.held.wait(300), "the worker never reached the held create"
         worker.send_signal(signal.SIGKILL)  # killed between a remote create and its local record
         worker.wait(20)
     finally:
