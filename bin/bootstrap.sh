@@ -269,28 +269,27 @@ national() {
         "ckanext.govcatalog.sync.target.gdc.token_file=$token_file" \
         "ckanext.govcatalog.sync.gdcatalog_url=$url" \
         "ckanext.govcatalog.sync.gdcatalog_portal_url=$url" >/dev/null
-    for name in web worker; do  # restarted with the new settings
-        if is_running "$name"; then kill "$(cat "$RUN_DIR/$name.pid")"; fi
-        rm -f "$RUN_DIR/$name.pid"
-    done
-    sleep 1
+    for name in web worker; do stop_one "$name"; done  # restarted with the new settings
     serve
     "$CKAN" -c "$ROOT/ckan.ini" govcatalog sync --all || true
     "$CKAN" -c "$ROOT/ckan.ini" govcatalog reconcile --schedule >/dev/null || true
     say "National stand-in at $url; sync page: http://127.0.0.1:$PORT/ckan-admin/sync"
 }
 
+stop_one() {
+    local name="$1"
+    if is_running "$name"; then
+        local pid
+        pid="$(cat "$RUN_DIR/$name.pid")"
+        kill "$pid" && say "Stopping $name"
+        # gunicorn lets requests in flight finish (graceful_timeout) before its master exits
+        for _ in $(seq 1 70); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
+    rm -f "$RUN_DIR/$name.pid"
+}
+
 stop() {
-    for name in web worker national; do
-        if is_running "$name"; then
-            local pid
-            pid="$(cat "$RUN_DIR/$name.pid")"
-            kill "$pid" && say "Stopping $name"
-            # gunicorn lets requests in flight finish (graceful_timeout) before its master exits
-            for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-        fi
-        rm -f "$RUN_DIR/$name.pid"
-    done
+    for name in web worker national; do stop_one "$name"; done
 }
 
 "$@"

@@ -66,7 +66,8 @@ def sync(target_name: Optional[str], everything: bool, dry_run: bool, concurrenc
 @click.command(short_help="Compare the national catalogs with what they should hold and repair drift")
 @click.option("--target", "target_name", metavar="NAME", help="Only this target.")
 @click.option("--dry-run", is_flag=True, help="Say what would be repaired; change nothing.")
-@click.option("--schedule", is_flag=True, help="Also start the scheduled reconcile job (worker queue govcatalog_sync).")
+@click.option("--schedule", is_flag=True,
+              help="Also start the scheduled reconcile and GD Catalog state jobs (worker queue govcatalog_sync).")
 @CONCURRENCY
 def reconcile(target_name: Optional[str], dry_run: bool, schedule: bool, concurrency: Optional[int]) -> None:
     """Entries deleted or edited by hand on a target are pushed again; entries that should not be
@@ -82,5 +83,7 @@ def reconcile(target_name: Optional[str], dry_run: bool, schedule: bool, concurr
     _report(summary, dry_run)
     if schedule:
         jobs.schedule(datetime.timedelta(seconds=1), jobs.reconcile_job, job_id=jobs.RECONCILE_JOB_ID)
+        jobs.schedule(datetime.timedelta(seconds=1), jobs.refresh_registration_job, None, True,
+                      job_id=jobs.REFRESH_JOB_ID)
     if summary.failures:
         raise SystemExit(1)

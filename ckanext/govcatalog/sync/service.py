@@ -44,6 +44,10 @@ LOCAL_ONLY = frozenset({"id", "owner_org", "name", "organization", "creator_user
                         "workflow_state", "workflow_state_display", "workflow_pending_revision"})
 RESOURCE_LOCAL_ONLY = frozenset({"id", "package_id", "url_type", "position", "state", "created", "metadata_modified",
                                  "cache_url", "cache_last_updated", "datastore_active", "revision_id"})
+# A plain CKAN's own dataset fields; a target without the national schema gets the others as extras.
+CKAN_CORE_FIELDS = frozenset({"name", "title", "author", "author_email", "maintainer", "maintainer_email",
+                              "license_id", "notes", "url", "version", "state", "type", "owner_org", "private",
+                              "resources", "tag_string", "tags", "groups", "extras"})
 LEASE = datetime.timedelta(minutes=10)  # a try still "in flight" after this was lost with its worker
 
 Clock = Callable[[], datetime.datetime]
@@ -123,7 +127,30 @@ def build_payload(pkg: dict[str, Any], disclosure: Disclosure, target: targets_.
     else:
         payload["resources"] = []
         payload.pop("url", None)
-    return payload
+    return as_extras(payload) if target.fields == "extras" else payload
+
+
+def extra_value(value: Any) -> Optional[str]:
+    """An extra's text: text as it is (the stored national values: Thai strings, "True"/"False"),
+    lists and objects as JSON (how scheming stores multiple choices), nothing for empty values."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def as_extras(payload: dict[str, Any]) -> dict[str, Any]:
+    """For a CKAN without the national schema: its own fields stay, the national ones become
+    extras (sorted, so the digest is stable)."""
+    core = {key: value for key, value in payload.items() if key in CKAN_CORE_FIELDS}
+    extras = [{"key": key, "value": text} for key, value in sorted(payload.items())
+              if key not in CKAN_CORE_FIELDS and (text := extra_value(value)) is not None]
+    return dict(core, extras=extras)
 
 
 def digest(payload: dict[str, Any]) -> str:
