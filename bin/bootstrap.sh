@@ -188,7 +188,9 @@ start_bg() {
 
 serve() {
     demo
-    start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog govcatalog_sync
+    start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog
+    # sync jobs on a worker of their own: a backlog of workflow mail never holds a push or a withdrawal back
+    start_bg sync-worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker govcatalog_sync
     if [ "${GOVCATALOG_SERVER:-gunicorn}" = dev ]; then  # Flask's development server, one process
         start_bg web "$CKAN" -c "$ROOT/ckan.ini" run --host 127.0.0.1 --port "$PORT" --disable-reloader --threaded
     else
@@ -269,7 +271,7 @@ national() {
         "ckanext.govcatalog.sync.target.gdc.token_file=$token_file" \
         "ckanext.govcatalog.sync.gdcatalog_url=$url" \
         "ckanext.govcatalog.sync.gdcatalog_portal_url=$url" >/dev/null
-    for name in web worker; do stop_one "$name"; done  # restarted with the new settings
+    for name in web worker sync-worker; do stop_one "$name"; done  # restarted with the new settings
     serve
     "$CKAN" -c "$ROOT/ckan.ini" govcatalog sync --all || true
     "$CKAN" -c "$ROOT/ckan.ini" govcatalog reconcile --schedule >/dev/null || true
@@ -289,7 +291,7 @@ stop_one() {
 }
 
 stop() {
-    for name in web worker national; do stop_one "$name"; done
+    for name in web worker sync-worker national; do stop_one "$name"; done
 }
 
 "$@"

@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
@@ -48,6 +49,7 @@ RESOURCE_LOCAL_ONLY = frozenset({"id", "package_id", "url_type", "position", "st
 CKAN_CORE_FIELDS = frozenset({"name", "title", "author", "author_email", "maintainer", "maintainer_email",
                               "license_id", "notes", "url", "version", "state", "type", "owner_org", "private",
                               "resources", "tag_string", "tags", "groups", "extras"})
+PLAIN_CKAN_TAG = re.compile(r"^[\w \-.]{2,100}$")  # CKAN's default tag rule (tag_name_validator, length)
 LEASE = datetime.timedelta(minutes=10)  # a try still "in flight" after this was lost with its worker
 
 Clock = Callable[[], datetime.datetime]
@@ -146,10 +148,17 @@ def extra_value(value: Any) -> Optional[str]:
 
 def as_extras(payload: dict[str, Any]) -> dict[str, Any]:
     """For a CKAN without the national schema: its own fields stay, the national ones become
-    extras (sorted, so the digest is stable)."""
+    extras (sorted, so the digest is stable). Its default tag rule refuses most Thai words (their
+    vowel and tone marks are not "alphanumeric"), which would fail the whole push: the tags it
+    accepts stay tags, and every keyword travels in the extra ``keywords`` (a JSON list)."""
     core = {key: value for key, value in payload.items() if key in CKAN_CORE_FIELDS}
-    extras = [{"key": key, "value": text} for key, value in sorted(payload.items())
-              if key not in CKAN_CORE_FIELDS and (text := extra_value(value)) is not None]
+    national = {key: value for key, value in payload.items() if key not in CKAN_CORE_FIELDS}
+    keywords = [t.strip() for t in str(payload.get("tag_string") or "").split(",") if t.strip()]
+    if keywords:
+        core["tag_string"] = ", ".join(t for t in keywords if PLAIN_CKAN_TAG.match(t))
+        national.setdefault("keywords", keywords)
+    extras = [{"key": key, "value": text} for key, value in sorted(national.items())
+              if (text := extra_value(value)) is not None]
     return dict(core, extras=extras)
 
 

@@ -71,7 +71,7 @@ def test_the_sync_page_and_the_registration_state_in_a_browser(sync_world, live_
     assert "browser-synced" in body and "HTTP 500" in body and world.national.sync_token not in body
 
     page.select_option("#filter-state", "failed")
-    page.locator("form[method=get] button[type=submit]").click()
+    page.get_by_role("button", name="กรอง").click()  # the filter form
     page.wait_for_load_state("networkidle")
     assert "browser-failing" in page.content() and "browser-synced" not in page.content()
 

@@ -71,6 +71,9 @@ def test_a_plain_ckan_gets_the_national_fields_as_extras(plain, plain_target):
     assert kept["allow_harvest"] == local["allow_harvest"]
     assert json.loads(kept["objective"]) == local["objective"]  # a multiple choice, as JSON
     assert kept["reference_url_catalog"].endswith("/dataset/area-ds")
+    # Thai keywords its tag rule refuses travel as an extra; the tags it accepts stay tags
+    assert json.loads(kept["keywords"]) == sorted(t["name"] for t in local["tags"])
+    assert {t["name"] for t in remote["tags"]} < {t["name"] for t in local["tags"]}
     # CKAN's own fields stay its own; nothing local-only leaves
     assert remote["title"] == local["title"] and remote["maintainer_email"] == local["maintainer_email"]
     assert not {"title", "name", "owner_org", "workflow_state", "id"} & set(kept)
@@ -88,6 +91,8 @@ def test_extra_values_are_text():
     assert service.extra_value(["ก", "b"]) == '["ก", "b"]'
     assert service.extra_value(True) == "True" and service.extra_value(3) == "3"
     assert service.extra_value("") is None and service.extra_value(None) is None and service.extra_value([]) is None
-    payload = service.as_extras({"title": "t", "name": "n", "objective": ["x"], "allow_harvest": "True", "z": ""})
-    assert payload == {"title": "t", "name": "n",
-                       "extras": [{"key": "allow_harvest", "value": "True"}, {"key": "objective", "value": '["x"]'}]}
+    payload = service.as_extras({"title": "t", "name": "n", "objective": ["x"], "allow_harvest": "True", "z": "",
+                                 "tag_string": "จังหวัด, ประชากร, open-data"})
+    assert payload == {"title": "t", "name": "n", "tag_string": "ประชากร, open-data", "extras": [
+        {"key": "allow_harvest", "value": "True"}, {"key": "keywords", "value": '["จังหวัด", "ประชากร", "open-data"]'},
+        {"key": "objective", "value": '["x"]'}]}
