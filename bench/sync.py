@@ -3,22 +3,27 @@ loopback target catalog, and ckanext-harvest's stock CKAN harvester pulls the sa
 agency catalog into a third catalog. Prints both rates (datasets per second).
 
     .venv/bin/python bench/sync.py                  # N=1000
-    .venv/bin/python bench/sync.py --datasets 200
+    .venv/bin/python bench/sync.py --datasets 200 --concurrency 8
 
 Target (issue 9): the push at least 5x the harvester's datasets per second.
 
 Three databases of their own (``<bench db>_sync_source``, ``_sync_target``, ``_sync_harvest``, each
-dropped and recreated), Redis from GOVCATALOG_BENCH_REDIS. The agency catalog and the target are
-served by ``ckan run`` on loopback (the target with --threaded); the push runs in this process
-(``service.run``: payload from the policy, remote calls side by side); the harvest runs as
-``ckan harvester run-test`` (gather, fetch and import in one process), timed from the process start
-minus the start-up time of a no-op command of the same catalog.
-Writes bench/results/sync-N.json.
+dropped and recreated), Redis from GOVCATALOG_BENCH_REDIS. Both catalogs that answer HTTP are served
+the same way, as `make run` serves the catalog: gunicorn with deploy/gunicorn.conf.py (worker
+processes from the CPU count, two threads each; ``--server dev`` for ``ckan run --threaded``):
+the target of the push, and the agency catalog the harvester pulls from. The push runs in this
+process (``service.run``: payload from the policy, ``--concurrency`` calls side by side); the
+harvest runs as ``ckan harvester run-test`` (gather, fetch and import in one process: the stock
+harvester imports one dataset at a time), timed from the process start minus the start-up time of
+a no-op command of the same catalog. Logging at WARNING in all three catalogs.
+Writes bench/results/sync-N.json, with ``uptime`` before and after (the machine may be shared).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import os
 import re
 import subprocess
@@ -26,7 +31,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
@@ -47,13 +52,71 @@ def database(suffix: str) -> str:
     return re.sub(r"/[^/?]+(\?.*)?$", f"/{name}", common.bench_db_url())
 
 
+QUIET_LOGGING = """
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARNING
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %%(asctime)s %%(levelname)-5.5s [%%(name)s] %%(message)s
+"""
+
+
 def ini(name: str, db_url: str, port: int, plugins: str, extra: dict[str, str]) -> Path:
     path = common.ROOT / ".run" / f"bench-sync-{name}.ini"
-    settings = {"sqlalchemy.url": db_url, "ckan.site_url": f"http://127.0.0.1:{port}", "ckan.plugins": plugins,
-                "ckan.site_id": f"bench-{name}", "ckan.redis.url": common.REDIS_URL, **SCHEMA, **extra}
-    path.write_text("[app:main]\nuse = config:" + str(common.ROOT / "ckan.ini") + "\n"
-                    + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+    settings = {"sqlalchemy.url": db_url.replace("%", "%%"), "ckan.site_url": f"http://127.0.0.1:{port}",
+                "ckan.plugins": plugins, "ckan.site_id": f"bench-{name}", "ckan.redis.url": common.REDIS_URL,
+                **SCHEMA, **extra}
+    path.write_text("[DEFAULT]\ndebug = false\n\n[app:main]\nuse = config:" + str(common.ROOT / "ckan.ini") + "\n"
+                    + "".join(f"{k} = {v}\n" for k, v in settings.items()) + QUIET_LOGGING)
+    path.chmod(0o600)  # it holds the database password
     return path
+
+
+def server_workers() -> int:
+    """What deploy/gunicorn.conf.py starts (GOVCATALOG_WORKERS, else two per CPU plus one)."""
+    return int(os.environ.get("GOVCATALOG_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+
+
+@contextlib.contextmanager
+def serve(ini_path: Path, port: int, name: str, server: str) -> Iterator[str]:
+    """A catalog on loopback: gunicorn as `make run` starts it, or CKAN's threaded dev server."""
+    url = f"http://127.0.0.1:{port}"
+    if server == "gunicorn":
+        command = [str(Path(servers.CKAN).with_name("gunicorn")), "-c",
+                   str(common.ROOT / "deploy" / "gunicorn.conf.py"), "deploy.wsgi:application"]
+    else:
+        command = [servers.CKAN, "-c", str(ini_path), "run", "--host", "127.0.0.1", "--port", str(port),
+                   "--disable-reloader", "--threaded"]
+    env = dict(os.environ, CKAN_INI=str(ini_path), GOVCATALOG_PORT=str(port), CKAN_SITE_URL=url,
+               GOVCATALOG_ACCESS_LOG=os.devnull, GOVCATALOG_LOG_LEVEL="warning")
+    with open(common.ROOT / ".run" / f"bench-sync-{name}.log", "w") as log:
+        process = subprocess.Popen(command, cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            servers.wait_until_up(url, process, seconds=120)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(60)
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def ckan(ini_path: Path, *args: str) -> str:
@@ -74,7 +137,7 @@ def api(url: str, action: str, key: str, **data: Any) -> Any:
         return json.loads(response.read())["result"]
 
 
-def seed_and_push(source_ini: Path, n: int, start_target: Any) -> tuple[float, str, int]:
+def seed_and_push(source_ini: Path, n: int, start_target: Any, concurrency: int) -> tuple[float, str, int]:
     """N published open datasets in the agency catalog (no workflow plugin there: public is
     published), then the timed push of all of them to the target."""
     import ckan.plugins.toolkit as tk
@@ -91,16 +154,18 @@ def seed_and_push(source_ini: Path, n: int, start_target: Any) -> tuple[float, s
             payload = dataset_payload(org["id"], f"bench-{i:05d}", private=False)
             ids.append(tk.get_action("package_create")(dict(context), payload)["id"])
             model.Session.remove()
-        start_target()
         if os.environ.get("GOVCATALOG_BENCH_PLAN_ONLY"):
             start = time.perf_counter()
             chosen = targets.all_targets()
             for package_id in ids:
                 service.plan(package_id, chosen[0])
             print(f"planning alone: {time.perf_counter() - start:.1f} s", flush=True)
-        start = time.perf_counter()
-        summary = service.run(ids, targets.all_targets())
-        return time.perf_counter() - start, str(summary), len(ids)
+        with start_target():
+            settings = service.SETTINGS_FACTORY()
+            settings.workers = concurrency
+            start = time.perf_counter()
+            summary = service.run(ids, targets.all_targets(), settings=settings)
+            return time.perf_counter() - start, str(summary), len(ids)
 
 
 def count_active(db_url: str) -> int:
@@ -115,10 +180,16 @@ def count_active(db_url: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--concurrency", "--workers", type=int, default=8,
+                        help="calls to the target at the same time (ckanext.govcatalog.sync.workers)")
+    parser.add_argument("--server", choices=("gunicorn", "dev"), default="gunicorn",
+                        help="how the target and the harvested catalog are served")
     args = parser.parse_args()
     (common.ROOT / ".run").mkdir(exist_ok=True)
     source_port, target_port = servers.free_port(), servers.free_port()
+    serving = (f"gunicorn, deploy/gunicorn.conf.py: {server_workers()} processes x "
+               f"{os.environ.get('GOVCATALOG_THREADS', '2')} threads" if args.server == "gunicorn"
+               else "ckan run --threaded (one process)")
 
     target_ini = ini("target", database("target"), target_port, "govcatalog_search govcatalog scheming_datasets", {})
     ckan(target_ini, "db", "upgrade")
@@ -129,7 +200,7 @@ def main() -> None:
                          "ckanext.govcatalog.sync.target.national.url": f"http://127.0.0.1:{target_port}",
                          "ckanext.govcatalog.sync.target.national.kind": "data_go_th",
                          "ckanext.govcatalog.sync.target.national.organization": "national-bench",
-                         "ckanext.govcatalog.sync.workers": str(args.workers)})
+                         "ckanext.govcatalog.sync.workers": str(args.concurrency)})
     ckan(source_ini, "db", "upgrade")
     harvest_db = database("harvest")
     harvest_ini = ini("harvest", harvest_db, servers.free_port(),
@@ -137,25 +208,27 @@ def main() -> None:
     ckan(harvest_ini, "db", "upgrade")
     os.environ["GOVCATALOG_SYNC_TOKEN_NATIONAL"] = target_token
 
+    results: dict[str, Any] = {"datasets": args.datasets, "concurrency": args.concurrency, "server": serving,
+                               "cpus": multiprocessing.cpu_count(), "version": common.code_version(),
+                               "uptime_before": uptime()}
+    print(f"uptime: {results['uptime_before']}", flush=True)
     print(f"Seeding {args.datasets} published open datasets, then pushing them...", flush=True)
-    results: dict[str, Any] = {"datasets": args.datasets, "workers": args.workers, "version": common.code_version()}
-    target_server = subprocess.Popen(
-        [servers.CKAN, "-c", str(target_ini), "run", "--host", "127.0.0.1", "--port", str(target_port),
-         "--disable-reloader", "--threaded"], cwd=common.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def start_target() -> None:
-        servers.wait_until_up(f"http://127.0.0.1:{target_port}", target_server)
-        api(f"http://127.0.0.1:{target_port}", "organization_create", target_token, name="national-bench")
+    @contextlib.contextmanager
+    def start_target() -> Iterator[None]:
+        with serve(target_ini, target_port, "target", args.server) as url:
+            api(url, "organization_create", target_token, name="national-bench")
+            yield
 
-    try:
-        seconds, summary, n = seed_and_push(source_ini, args.datasets, start_target)
-        results["push"] = {"seconds": round(seconds, 2), "per_second": round(n / seconds, 1), "summary": summary}
-        print(f"push:    {n} datasets in {seconds:.1f} s = {n / seconds:.1f}/s ({summary})", flush=True)
-    finally:
-        target_server.terminate()
-        target_server.wait(20)
+    seconds, summary, n = seed_and_push(source_ini, args.datasets, start_target, args.concurrency)
+    results["push"] = {"seconds": round(seconds, 2), "per_second": round(n / seconds, 1), "summary": summary,
+                       "how": f"target served by {serving}; {args.concurrency} calls at a time from one process"}
+    print(f"push:    {n} datasets in {seconds:.1f} s = {n / seconds:.1f}/s ({summary})", flush=True)
+    print(f"         {results['push']['how']}", flush=True)
+    results["uptime_between"] = uptime()
+    print(f"uptime: {results['uptime_between']}", flush=True)
 
-    with servers.serve(source_ini, source_port, "bench-sync-source.log") as source_url:
+    with serve(source_ini, source_port, "source", args.server) as source_url:
         subprocess.run([sys.executable, "-c", (
             "import sys; sys.path.insert(0, 'bench'); import common, ckan.plugins.toolkit as tk\n"
             f"with common.app_context(common.Path({str(harvest_ini)!r})):\n"
@@ -176,11 +249,16 @@ def main() -> None:
     harvested = count_active(harvest_db)
     results["harvest"] = {"seconds": round(seconds, 2), "datasets": harvested,
                           "per_second": round(harvested / seconds, 1) if seconds > 0 else None,
-                          "exit": output.returncode}
+                          "exit": output.returncode,
+                          "how": f"harvested catalog served by {serving}; stock `ckan harvester run-test` "
+                                 "(gather, fetch, import in one process)"}
     print(f"harvest: {harvested} datasets in {seconds:.1f} s = {results['harvest']['per_second']}/s "
           f"(exit {output.returncode})", flush=True)
+    print(f"         {results['harvest']['how']}", flush=True)
     if output.returncode != 0 or harvested < args.datasets:
         print(output.stdout[-2000:], output.stderr[-2000:])
+    results["uptime_after"] = uptime()
+    print(f"uptime: {results['uptime_after']}", flush=True)
     if results["harvest"]["per_second"]:
         ratio = results["push"]["per_second"] / results["harvest"]["per_second"]
         results["ratio"] = round(ratio, 2)

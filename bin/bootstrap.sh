@@ -189,7 +189,9 @@ start_bg() {
 
 serve() {
     demo
-    start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog govcatalog_sync
+    start_bg worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker default govcatalog
+    # sync jobs on a worker of their own: a backlog of workflow mail never holds a push or a withdrawal back
+    start_bg sync-worker "$CKAN" -c "$ROOT/ckan.ini" jobs worker govcatalog_sync
     if [ "${GOVCATALOG_SERVER:-gunicorn}" = dev ]; then  # Flask's development server, one process
         start_bg web "$CKAN" -c "$ROOT/ckan.ini" run --host 127.0.0.1 --port "$PORT" --disable-reloader --threaded
     else
@@ -270,28 +272,27 @@ national() {
         "ckanext.govcatalog.sync.target.gdc.token_file=$token_file" \
         "ckanext.govcatalog.sync.gdcatalog_url=$url" \
         "ckanext.govcatalog.sync.gdcatalog_portal_url=$url" >/dev/null
-    for name in web worker; do  # restarted with the new settings
-        if is_running "$name"; then kill "$(cat "$RUN_DIR/$name.pid")"; fi
-        rm -f "$RUN_DIR/$name.pid"
-    done
-    sleep 1
+    for name in web worker sync-worker; do stop_one "$name"; done  # restarted with the new settings
     serve
     "$CKAN" -c "$ROOT/ckan.ini" govcatalog sync --all || true
     "$CKAN" -c "$ROOT/ckan.ini" govcatalog reconcile --schedule >/dev/null || true
     say "National stand-in at $url; sync page: http://127.0.0.1:$PORT/ckan-admin/sync"
 }
 
+stop_one() {
+    local name="$1"
+    if is_running "$name"; then
+        local pid
+        pid="$(cat "$RUN_DIR/$name.pid")"
+        kill "$pid" && say "Stopping $name"
+        # gunicorn lets requests in flight finish (graceful_timeout) before its master exits
+        for _ in $(seq 1 70); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
+    rm -f "$RUN_DIR/$name.pid"
+}
+
 stop() {
-    for name in web worker national; do
-        if is_running "$name"; then
-            local pid
-            pid="$(cat "$RUN_DIR/$name.pid")"
-            kill "$pid" && say "Stopping $name"
-            # gunicorn lets requests in flight finish (graceful_timeout) before its master exits
-            for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-        fi
-        rm -f "$RUN_DIR/$name.pid"
-    done
+    for name in web worker sync-worker national; do stop_one "$name"; done
 }
 
 "$@"

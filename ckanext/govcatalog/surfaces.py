@@ -481,6 +481,7 @@ govcatalog_workflow.history_csv   filtered  workflow+auth          dataset
 govcatalog_workflow.queue         filtered  workflow               none
 govcatalog_synonyms.index         sysadmin  -                      none
 govcatalog_sync.index             sysadmin  -                      none
+govcatalog_sync.delete_dataset    filtered  auth                   dataset
 """)
 
 

@@ -13,6 +13,7 @@ from . import targets as targets_
 log = logging.getLogger(__name__)
 QUEUE = "govcatalog_sync"
 RECONCILE_JOB_ID = "govcatalog-sync-reconcile"
+REFRESH_JOB_ID = "govcatalog-gdcatalog-refresh"
 
 
 # --- jobs (module-level functions: the worker imports them by name) --------------------------
@@ -50,9 +51,14 @@ def reconcile_job(dry_run: bool = False, reschedule: bool = True) -> str:
     return str(summary)
 
 
-def refresh_registration_job(package_ids: Optional[list[str]] = None) -> str:
-    """Ask GD Catalog for the registration state of these datasets (default: those due)."""
-    return str(registration.refresh(package_ids))
+def refresh_registration_job(package_ids: Optional[list[str]] = None, reschedule: bool = False) -> str:
+    """Ask GD Catalog for the registration state of these datasets (default: those due); with
+    ``reschedule``, again every ``gdcatalog_refresh`` seconds (started by ``reconcile --schedule``)."""
+    counts = registration.refresh(package_ids)
+    interval = int(tk.config.get("ckanext.govcatalog.sync.gdcatalog_refresh"))
+    if reschedule and interval > 0 and registration.harvester_url():
+        schedule(datetime.timedelta(seconds=interval), refresh_registration_job, None, True, job_id=REFRESH_JOB_ID)
+    return str(counts)
 
 
 # --- enqueueing -----------------------------------------------------------------------------

@@ -82,8 +82,7 @@ def reconcile(chosen: Optional[list[targets_.Target]] = None, dry_run: bool = Fa
         for item in plans:
             summary.add(f"would {item.operation}: {item.reason}" if dry_run else item.reason)
         if not dry_run:
-            for start in range(0, len(plans), 50):
-                service.execute(plans[start:start + 50], {target.name: client}, settings, summary)
+            service.execute(plans, {target.name: client}, settings, summary)
         if progress:
             progress(1)
     return summary

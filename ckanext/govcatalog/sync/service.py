@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
@@ -44,6 +45,11 @@ LOCAL_ONLY = frozenset({"id", "owner_org", "name", "organization", "creator_user
                         "workflow_state", "workflow_state_display", "workflow_pending_revision"})
 RESOURCE_LOCAL_ONLY = frozenset({"id", "package_id", "url_type", "position", "state", "created", "metadata_modified",
                                  "cache_url", "cache_last_updated", "datastore_active", "revision_id"})
+# A plain CKAN's own dataset fields; a target without the national schema gets the others as extras.
+CKAN_CORE_FIELDS = frozenset({"name", "title", "author", "author_email", "maintainer", "maintainer_email",
+                              "license_id", "notes", "url", "version", "state", "type", "owner_org", "private",
+                              "resources", "tag_string", "tags", "groups", "extras"})
+PLAIN_CKAN_TAG = re.compile(r"^[\w \-.]{2,100}$")  # CKAN's default tag rule (tag_name_validator, length)
 LEASE = datetime.timedelta(minutes=10)  # a try still "in flight" after this was lost with its worker
 
 Clock = Callable[[], datetime.datetime]
@@ -123,7 +129,37 @@ def build_payload(pkg: dict[str, Any], disclosure: Disclosure, target: targets_.
     else:
         payload["resources"] = []
         payload.pop("url", None)
-    return payload
+    return as_extras(payload) if target.fields == "extras" else payload
+
+
+def extra_value(value: Any) -> Optional[str]:
+    """An extra's text: text as it is (the stored national values: Thai strings, "True"/"False"),
+    lists and objects as JSON (how scheming stores multiple choices), nothing for empty values."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def as_extras(payload: dict[str, Any]) -> dict[str, Any]:
+    """For a CKAN without the national schema: its own fields stay, the national ones become
+    extras (sorted, so the digest is stable). Its default tag rule refuses most Thai words (their
+    vowel and tone marks are not "alphanumeric"), which would fail the whole push: the tags it
+    accepts stay tags, and every keyword travels in the extra ``keywords`` (a JSON list)."""
+    core = {key: value for key, value in payload.items() if key in CKAN_CORE_FIELDS}
+    national = {key: value for key, value in payload.items() if key not in CKAN_CORE_FIELDS}
+    keywords = [t.strip() for t in str(payload.get("tag_string") or "").split(",") if t.strip()]
+    if keywords:
+        core["tag_string"] = ", ".join(t for t in keywords if PLAIN_CKAN_TAG.match(t))
+        national.setdefault("keywords", keywords)
+    extras = [{"key": key, "value": text} for key, value in sorted(national.items())
+              if (text := extra_value(value)) is not None]
+    return dict(core, extras=extras)
 
 
 def digest(payload: dict[str, Any]) -> str:
@@ -233,11 +269,13 @@ def _withdraw_remote(item: Plan, client: CkanClient) -> dict[str, Any]:
     return {"id": existing["id"] if existing else None, "name": name}
 
 
-def _record(outcome: Outcome, settings: Settings) -> str:
+def _record(outcome: Outcome, settings: Settings) -> tuple[str, Optional[datetime.datetime]]:
+    """The outcome into the local record (the caller commits); the result and, for a failure
+    worth retrying, when."""
     item, moment = outcome.plan, settings.clock()
     record = SyncRecord.get(item.package_id, item.target.name)
     if record is None:  # purged meanwhile by a reset: nothing to keep
-        return "lost"
+        return "lost", None
     record.updated_at = moment
     if outcome.error is not None:
         error = outcome.error
@@ -248,10 +286,9 @@ def _record(outcome: Outcome, settings: Settings) -> str:
                 seconds=settings.backoff.delay(record.attempts, error.retry_after))
         else:
             record.next_retry_at = None  # waits for a catalog manager (or the next change)
-        model.repo.commit()
         log.warning("sync %s of %s to %s failed: %s", item.operation, item.package_id, item.target.name,
                     record.last_error)
-        return "failed"
+        return "failed", record.next_retry_at
     remote = outcome.remote or {}
     record.attempts, record.last_error, record.next_retry_at = 0, None, None
     if item.operation == WITHDRAW:
@@ -260,8 +297,7 @@ def _record(outcome: Outcome, settings: Settings) -> str:
         record.state, record.digest, record.synced_at = SYNCED, item.digest, moment
         record.remote_id, record.remote_name = remote.get("id"), remote.get("name") or record.remote_name
         record.remote_modified = remote.get("metadata_modified")
-    model.repo.commit()
-    return "withdrawn" if item.operation == WITHDRAW else "pushed"
+    return ("withdrawn" if item.operation == WITHDRAW else "pushed"), None
 
 
 # --- running --------------------------------------------------------------------------------
@@ -281,61 +317,102 @@ class Summary:
         return ", ".join(f"{what} {count}" for what, count in sorted(self.counts.items())) or "nothing to do"
 
 
+class Pipeline:
+    """Remote calls side by side on a bounded pool of threads (``settings.workers`` of them, each
+    with its own keep-alive connection to a target), while this thread plans the next datasets
+    and records what came back.
+
+    Every database read and write stays in the calling thread (one session): plans are marked in
+    flight and committed in groups before their calls are submitted, outcomes are recorded as
+    they complete and committed together. At most two groups are in flight, so a worker killed
+    at any point leaves a bounded number of records pending under their lease (the retry sweep
+    and the lookup by name before a create then finish them without duplicates).
+    """
+
+    def __init__(self, clients: dict[str, CkanClient], settings: Settings, summary: Summary) -> None:
+        self.clients, self.settings, self.summary = clients, settings, summary
+        self.width = max(1, settings.workers)
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.width,
+                                                          thread_name_prefix="govcatalog-sync")
+        self.queued: list[Plan] = []
+        self.in_flight: set[concurrent.futures.Future[Outcome]] = set()
+
+    def add(self, work: Iterable[Plan]) -> None:
+        self.queued.extend(work)
+        if len(self.queued) >= self.width:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.queued:
+            _mark_in_flight(self.queued, self.settings.clock)  # committed before any remote call
+            self.in_flight.update(self.pool.submit(_remote, item, self.clients[item.target.name])
+                                  for item in self.queued)
+            self.queued = []
+        while len(self.in_flight) > self.width:  # a second group waits in the pool's queue, no more
+            self._collect()
+
+    def _collect(self) -> None:
+        done, self.in_flight = concurrent.futures.wait(self.in_flight,
+                                                       return_when=concurrent.futures.FIRST_COMPLETED)
+        outcomes = [future.result() for future in done]
+        for outcome in outcomes:
+            result, retry_at = _record(outcome, self.settings)
+            item = outcome.plan
+            self.summary.add(result, f"{item.target.name}/{item.package_name or item.package_id}",
+                             outcome.error.args[0] if outcome.error else None)
+            if retry_at is not None:
+                self.summary.retries.append((item.package_id, item.target.name, retry_at))
+        model.repo.commit()
+
+    def finish(self) -> None:
+        self._submit()
+        while self.in_flight:
+            self._collect()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if exc[0] is None:
+                self.finish()
+        finally:
+            # on an error, calls not started yet are dropped: their records stay pending, leased
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run(package_ids: Iterable[str], chosen: Optional[list[targets_.Target]] = None, force: bool = False,
         manual: bool = False, dry_run: bool = False, settings: Optional[Settings] = None,
-        progress: Optional[Callable[[int], None]] = None, batch_size: int = 50) -> Summary:
-    """Sync these datasets to these targets (all configured ones by default), in batches whose
-    remote calls run side by side."""
+        progress: Optional[Callable[[int], None]] = None) -> Summary:
+    """Sync these datasets to these targets (all configured ones by default): each dataset is
+    planned here, its remote calls run on the pipeline's pool (``settings.workers`` at a time)."""
     settings = settings or SETTINGS_FACTORY()
     chosen = targets_.all_targets() if chosen is None else chosen
-    clients = {t.name: client_for(t, settings) for t in chosen} if not dry_run else {}
     summary = Summary()
-    batch: list[str] = []
-    for package_id in package_ids:
-        batch.append(package_id)
-        if len(batch) >= batch_size:
-            _run_batch(batch, chosen, clients, force, manual, dry_run, settings, summary, progress)
-            batch = []
-    if batch:
-        _run_batch(batch, chosen, clients, force, manual, dry_run, settings, summary, progress)
+    if dry_run:
+        for package_id in package_ids:
+            for item in (plan(package_id, target, force, manual) for target in chosen):
+                summary.add(item.reason if item.operation == "none" else f"would {item.operation}")
+            if progress:
+                progress(1)
+        return summary
+    clients = {t.name: client_for(t, settings) for t in chosen}
+    with Pipeline(clients, settings, summary) as pipeline:
+        for package_id in package_ids:
+            plans = [plan(package_id, target, force, manual) for target in chosen]
+            for item in plans:
+                if item.operation == "none":
+                    summary.add(item.reason)
+            pipeline.add(item for item in plans if item.operation != "none")
+            if progress:
+                progress(1)
     return summary
-
-
-def _run_batch(package_ids: list[str], chosen: list[targets_.Target], clients: dict[str, CkanClient],
-               force: bool, manual: bool, dry_run: bool, settings: Settings, summary: Summary,
-               progress: Optional[Callable[[int], None]]) -> None:
-    plans = [plan(package_id, target, force, manual) for package_id in package_ids for target in chosen]
-    work = [item for item in plans if item.operation != "none"]
-    for item in plans:
-        if item.operation == "none":
-            summary.add(item.reason)
-        elif dry_run:
-            summary.add(f"would {item.operation}")
-    if dry_run or not work:
-        if progress:
-            progress(len(package_ids))
-        return
-    execute(work, clients, settings, summary)
-    if progress:
-        progress(len(package_ids))
 
 
 def execute(work: list[Plan], clients: dict[str, CkanClient], settings: Settings, summary: Summary) -> None:
     """Steps 2 and 3 for planned pushes and withdrawals."""
-    if not work:
-        return
-    _mark_in_flight(work, settings.clock)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(settings.workers, len(work))) as pool:
-        futures = [pool.submit(_remote, item, clients[item.target.name]) for item in work]
-        for future in concurrent.futures.as_completed(futures):
-            outcome = future.result()
-            result = _record(outcome, settings)
-            item = outcome.plan
-            summary.add(result, f"{item.target.name}/{item.package_name or item.package_id}",
-                        outcome.error.args[0] if outcome.error else None)
-            record = SyncRecord.get(item.package_id, item.target.name) if result == "failed" else None
-            if record is not None and record.next_retry_at is not None:
-                summary.retries.append((item.package_id, item.target.name, record.next_retry_at))
+    with Pipeline(clients, settings, summary) as pipeline:
+        pipeline.add(work)
 
 
 # --- what to look at ------------------------------------------------------------------------

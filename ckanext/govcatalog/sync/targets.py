@@ -13,6 +13,7 @@ from ckanext.govcatalog import policy
 
 PREFIX = "ckanext.govcatalog.sync.target."
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]{1,40}$")
+FIELD_MODES = ("schema", "extras")
 
 
 class TargetError(tk.ValidationError):
@@ -32,6 +33,10 @@ class Target:
     levels: Optional[frozenset[str]] = None  # None: whatever the policy allows
     name_prefix: str = "govcatalog"
     token_file: Optional[str] = None
+    # how the national fields travel: "schema" (top-level fields, for catalogs with the national
+    # schema: data.go.th, GD Catalog) or "extras" (key/value extras, for a plain CKAN, which would
+    # otherwise drop fields it has no schema for)
+    fields: str = "schema"
 
     @property
     def token_variable(self) -> str:
@@ -90,9 +95,12 @@ def load(name: str) -> Target:
     if levels is not None and not levels <= set(policy.LEVELS):
         raise TargetError(tk._("Sync target %(name)s lists an unknown level") % {"name": name})
     token_file = _option(name, "token_file") or None
+    fields = _option(name, "fields", "extras" if kind == policy.OTHER_CKAN else "schema")
+    if fields not in FIELD_MODES:
+        raise TargetError(tk._("Sync target %(name)s: fields must be schema or extras") % {"name": name})
     return Target(name=name, url=url, kind=kind, organization=default_org, organization_map=tuple(mapping),
                   levels=levels, name_prefix=_option(name, "name_prefix", tk.config.get("ckan.site_id") or ""),
-                  token_file=token_file)
+                  token_file=token_file, fields=fields)
 
 
 def names() -> list[str]:

@@ -62,3 +62,25 @@ def index() -> Any:
         "status": status, "filters": filters, "page": page, "page_size": PAGE, "states": STATES,
         "registration_states": registration.ALL_STATES, "gdcatalog": bool(registration.harvester_url()),
     })
+
+
+@sync.route("/dataset/delete/<id>", methods=["POST"])
+def delete_dataset(id: str) -> Any:
+    """The dataset page's delete form (registered before core's, so it answers its POST; the
+    confirmation page stays core's). Deleting a dataset GD Catalog has registered may become a
+    withdrawal request (the package_delete action decides and says so): the page then goes back
+    to the dataset with that notice alone, instead of CKAN's "Dataset has been deleted."."""
+    if "cancel" in request.form:
+        return tk.redirect_to("dataset.edit", id=id)
+    context = {"user": _context()["user"],
+               "auth_user_obj": tk.current_user if tk.current_user and tk.current_user.is_authenticated else None}
+    try:
+        result = tk.get_action("package_delete")(context, {"id": id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Dataset not found"))
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Unauthorized to delete package %s") % "")
+    if isinstance(result, dict) and result.get("withdrawal_requested"):
+        return tk.redirect_to("dataset.read", id=id)
+    tk.h.flash_notice(tk._("Dataset has been deleted."))
+    return tk.redirect_to("dataset.search")

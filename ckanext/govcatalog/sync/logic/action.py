@@ -236,6 +236,8 @@ def package_delete(up_func: Any, context: Context, data_dict: DataDict) -> Any:
         return {"id": package.id, "withdrawal_requested": True}
     if workflow_state in policy.DISCLOSED_STATES:
         tk.check_access("govcatalog_workflow_request_withdrawal", context, {"id": package.id})
+        _notice(tk._("GD Catalog has registered this dataset: it is not deleted; its withdrawal has already "
+                     "been requested from the approvers"))
         return {"id": package.id, "withdrawal_requested": True}
     tk.check_access("package_delete", context, {"id": package.id})
     raise tk.ValidationError({"id": [tk._("GD Catalog still has this dataset registered; it can be deleted "

@@ -251,3 +251,53 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(sync_wor
     assert set(states.values()) == {"synced"}
     assert not any(package_id in drafts for package_id, _ in states)
     assert all(world.national.show(world.remote_name(t, i)) is None for i in drafts for t in ("datagoth", "gdc"))
+
+
+def test_concurrent_pushes_give_each_dataset_exactly_one_remote_entry(sync_world, tmp_path):
+    """Two runs at once (a `ckan govcatalog sync --concurrency 8` process and one here, 8 calls at a
+    time each) over the same datasets, through answers lost after the target acted, 500s and 429s:
+    every dataset ends with one live entry per target, which its record names."""
+    import os
+    import subprocess
+    import time
+
+    from ckan.lib import jobs
+
+    from ckanext.govcatalog.tests import servers
+
+    world = sync_world
+    ids = [world.agency.publish(f"many-{i}")["id"] for i in range(12)]
+    jobs.get_queue("govcatalog_sync").empty()  # the two runs below do the work instead
+    world.proxy.plan("package_create", "drop_after", "", "500", "drop_after", "429:1", "", "drop_after")
+    world.proxy.plan("package_show", "", "drop", "", "500")
+    env = dict(os.environ, GOVCATALOG_SYNC_TOKEN_DATAGOTH=world.national.sync_token,
+               GOVCATALOG_SYNC_TOKEN_GDC=world.national.sync_token)
+    other = subprocess.Popen([servers.CKAN, "-c", _subprocess_ini(tmp_path, world), "govcatalog", "sync", "--all",
+                              "--concurrency", "8"], cwd=servers.ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    try:
+        settings = service.SETTINGS_FACTORY()
+        settings.workers = 8
+        for _ in range(600):  # start here once the other run is talking to the target
+            if sum(world.proxy.seen.values()) or other.poll() is not None:
+                break
+            time.sleep(0.1)
+        here = service.run(ids, settings=settings)
+        other.wait(180)
+    finally:
+        if other.poll() is None:
+            other.kill()
+    output = other.stdout.read().decode() if other.stdout else ""
+    # the lost answers and the other run's creates were found by name and updated, not failed
+    assert not here.failures and other.returncode == 0, (here.failures, output[-2000:])
+    assert here.counts.get("pushed") and other.returncode == 0  # both runs pushed
+    # the records are right: nothing is left to send
+    assert service.run(ids, settings=settings).counts == {"unchanged": 2 * len(ids)}
+
+    for target, org in (("datagoth", OPEN_ORG), ("gdc", GDC_ORG)):
+        live = world.national.live_names(org, world.prefix)
+        assert live == sorted(world.remote_name(target, i) for i in ids)  # no dataset lost, none twice
+        for package_id in ids:
+            kept = record(package_id, target)
+            remote = world.national.show(world.remote_name(target, package_id))
+            assert kept.state == "synced" and kept.remote_id == remote["id"] and remote["state"] == "active"

@@ -152,3 +152,42 @@ def test_deleting_a_registered_dataset_becomes_a_withdrawal_request(sync_world):
     assert page.status_code == 400 and "GD Catalog" in page.body
     model.Session.expire_all()
     assert model.Package.get(ds["id"]).state == "active"
+
+
+def test_the_delete_form_on_a_registered_dataset_says_only_what_happened(sync_world):
+    world = sync_world
+    ds = world.agency.publish("form-delete")
+    plain = world.agency.publish("form-delete-plain")
+    world.drain()
+    registration.refresh([ds["id"], plain["id"]])
+    model.Session.expire_all()
+    RegistrationState.get(plain["id"]).state = "NOT_REGISTERED"
+    model.repo.commit()
+    admin = {"Authorization": world.agency.users["admin"]["token"]}
+
+    response = world.agency.app.post("/dataset/delete/form-delete", headers=admin, follow_redirects=False)
+    assert response.status_code == 302 and response.location.endswith("/dataset/form-delete"), response.location
+    page = world.agency.app.get(response.location, headers=admin).body
+    assert "its withdrawal was requested" in page and "Dataset has been deleted" not in page
+    model.Session.expire_all()
+    assert model.Package.get(ds["id"]).state == "active"
+    assert world.agency.ok("package_show", "admin", id="form-delete")["workflow_state"] == "withdrawal_requested"
+    # asked again: still not deleted, and the page says the request is already there
+    again = world.agency.app.post("/dataset/delete/form-delete", headers=admin, follow_redirects=False)
+    assert again.status_code == 302 and again.location.endswith("/dataset/form-delete")
+    page = world.agency.app.get(again.location, headers=admin).body
+    assert "already been requested" in page and "Dataset has been deleted" not in page
+
+    # a dataset GD Catalog does not hold is deleted as CKAN deletes it, with CKAN's words
+    gone = world.agency.app.post("/dataset/delete/form-delete-plain", headers=admin, follow_redirects=False)
+    assert gone.status_code == 302 and gone.location.endswith("/dataset/"), gone.location
+    assert "Dataset has been deleted" in world.agency.app.get(gone.location, headers=admin).body
+    model.Session.expire_all()
+    assert model.Package.get(plain["id"]).state == "deleted"
+    # the confirmation page and cancel stay core's; strangers are refused
+    assert world.agency.app.get("/dataset/delete/form-delete", headers=admin).status_code == 200
+    cancel = world.agency.app.post("/dataset/delete/form-delete", data={"cancel": "1"}, headers=admin,
+                                   follow_redirects=False)
+    assert cancel.status_code == 302 and cancel.location.endswith("/dataset/edit/form-delete")
+    outsider = {"Authorization": world.agency.users["outsider"]["token"]}
+    assert world.agency.app.post("/dataset/delete/form-delete", headers=outsider).status_code in (403, 404)

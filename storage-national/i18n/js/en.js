@@ -1,0 +1,1 @@
+{"":{"domain":"ckan","lang":"en","plural-forms":"nplurals=2; plural=(n != 1);"}}
