@@ -118,7 +118,7 @@ def our_catalog(tmp_path, agency):
     """This (test) catalog, served on loopback with the deployed harvest surfaces."""
     port = servers.free_port()
     ini = tmp_path / "ours.ini"
-    ini.write_text(f"[app:main]\nuse = config:{servers.ROOT / 'test.ini'}\nckan.site_url = http://127.0.0.1:{port}\n"
+    ini.write_text(f"[app:main]\nuse = config:{servers.test_ini()}\nckan.site_url = http://127.0.0.1:{port}\n"
                    f"ckan.plugins = {OUR_PLUGINS}\nckanext.dcat.rdf.profiles = {PROFILES}\n"
                    f"ckanext.govcatalog.harvest_accounts = {HARVEST_ACCOUNT}\n")
     with servers.serve(ini, port, "harvest-ours.log") as url:

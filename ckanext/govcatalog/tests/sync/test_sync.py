@@ -190,7 +190,7 @@ def _subprocess_ini(tmp_path, world) -> str:
     """The test catalog's own config for a `ckan govcatalog sync` in another process."""
     from ckanext.govcatalog.tests import servers
 
-    lines = [f"use = config:{servers.ROOT / 'test.ini'}", f"ckan.plugins = {SYNC_PLUGINS}",
+    lines = [f"use = config:{servers.test_ini()}", f"ckan.plugins = {SYNC_PLUGINS}",
              "ckanext.govcatalog.sync.workers = 4"]
     for key in ("ckanext.govcatalog.sync.targets",) + tuple(
             f"ckanext.govcatalog.sync.target.{t}.{k}" for t in ("datagoth", "gdc")
