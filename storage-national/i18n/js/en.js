@@ -1,1 +1,0 @@
-{"":{"domain":"ckan","lang":"en","plural-forms":"nplurals=2; plural=(n != 1);"}}

@@ -1,1 +1,0 @@
-{"":{"domain":"ckan","lang":"tl","plural-forms":"nplurals=2; plural=(n > 1);"},"Input is too short, must be at least one character":["Input is too short, must be at least %(num)d characters","",""]}
