@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +32,23 @@ def pytest_configure(config: pytest.Config) -> None:
         from .servers import worker_ini
 
         config.option.ckan_ini = str(worker_ini(config.option.ckan_ini, worker))
+
+
+# One Chromium per test process, shared by every folder's browser tests (a second sync Playwright in
+# the same process fails).
+@pytest.fixture(scope="session")
+def browser():
+    from .browser.conftest import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()

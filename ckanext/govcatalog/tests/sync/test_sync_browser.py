@@ -10,7 +10,7 @@ import pytest
 
 from ckanext.govcatalog.sync import registration
 from ckanext.govcatalog.tests import servers
-from ckanext.govcatalog.tests.browser.conftest import browser, screenshot  # noqa: F401 (a fixture)
+from ckanext.govcatalog.tests.browser.conftest import screenshot
 from ckanext.govcatalog.tests.browser.test_dataset_form import log_in
 from ckanext.govcatalog.tests.sync.conftest import GDC_ORG, OPEN_ORG, SYNC_PLUGINS
 
@@ -47,7 +47,7 @@ def live_sync_server(tmp_path_factory, national, proxy) -> Iterator[str]:
             os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
 
 
-def test_the_sync_page_and_the_registration_state_in_a_browser(sync_world, live_sync_server, browser):  # noqa: F811
+def test_the_sync_page_and_the_registration_state_in_a_browser(sync_world, live_sync_server, browser):
     world = sync_world
     synced = world.agency.publish("browser-synced", title="ทะเบียนโรงเรียน")
     failing = world.agency.publish("browser-failing", title="สถิติการเดินทาง")
