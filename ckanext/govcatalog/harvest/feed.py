@@ -23,15 +23,13 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govcatalog import access, policy
+from ..clock import now
 
 DATASET_TYPE = "dataset"
 # Any constant: the lock that orders the feed's writers (pg_advisory_xact_lock, released at commit).
 FEED_LOCK = 0x67636368  # "gcch"
 CREATED, UPDATED, WITHDRAWN, DELETED = "created", "updated", "withdrawn", "deleted"
 
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 class Change(tk.BaseModel):

@@ -31,6 +31,7 @@ from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
 from ckanext.govcatalog import policy
 from ckanext.govcatalog.harvest import remote
+from ..clock import now
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,6 @@ RESOURCE_REMOTE_ONLY = ("package_id", "revision_id", "position", "tracking_summa
 # how far back a package_search pull looks before the last job started (clocks differ; commits lag)
 SEARCH_OVERLAP = datetime.timedelta(minutes=10)
 
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 class HarvestCursor(tk.BaseModel):

@@ -8,7 +8,6 @@ index (Thai segmentation, English stemming), so "homestays" matches the term "ho
 """
 from __future__ import annotations
 
-import datetime
 import threading
 import time
 import uuid
@@ -22,6 +21,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from . import thai
+from ..clock import now
 
 TABLE = "govcatalog_search_synonym"
 MAX_TERMS_PER_GROUP = 20
@@ -78,9 +78,6 @@ STARTER_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ข้อมูลเปิด", "open data"),
 )
 
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 class SynonymGroup(tk.BaseModel):

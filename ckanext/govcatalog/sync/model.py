@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Column, Integer, Text, types
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ..clock import now
 
 PENDING = "pending"
 SYNCED = "synced"
@@ -19,9 +20,6 @@ STATES = (PENDING, SYNCED, FAILED, WITHDRAWN)
 PUSH = "push"
 WITHDRAW = "withdraw"
 
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 class SyncRecord(tk.BaseModel):

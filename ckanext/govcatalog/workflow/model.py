@@ -1,7 +1,6 @@
 """Tables of the publish-approval workflow (created by migrations/govcatalog_workflow)."""
 from __future__ import annotations
 
-import datetime
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import BigInteger, Boolean, Column, Text, types
@@ -9,10 +8,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ..clock import now
 
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 class WorkflowRecord(tk.BaseModel):
