@@ -22,13 +22,15 @@ import sqlalchemy as sa
 
 import ckan.model as model
 
+from ..clock import now
+
 CONSUMERS = {"gather": ("gather-consumer", "harvest-consumer gather"),
              "fetch": ("fetch-consumer", "harvest-consumer fetch")}
 
 
 def utcnow() -> datetime.datetime:
     """ckanext-harvest stores naive UTC times."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return now().replace(tzinfo=None)
 
 
 @dataclass

@@ -12,7 +12,6 @@ rolled back) together.
 """
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import math
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 import ckan.model as model
 from ckan.lib.search.common import SearchError, SearchQueryError
 
+from ..clock import now
 from . import params as solr_params
 from . import solr_syntax as syn
 from . import synonyms, thai
@@ -399,7 +399,7 @@ class PostgresSolrConnection:
         if id is not None:
             self.session.execute(sa.text(f"DELETE FROM {TABLE} WHERE id = :id"), {"id": id})
         elif q is not None:
-            compiler = SqlCompiler(now=_now())
+            compiler = SqlCompiler(now=now())
             where = compile_query(compiler, q)
             self.session.execute(sa.text(f"DELETE FROM {TABLE} d WHERE {where}"), compiler.params)
         # No commit here even when asked: the delete stays in the caller's transaction (a purge
@@ -415,7 +415,7 @@ class PostgresSolrConnection:
     # -- reads --
     def search(self, q: str = "*:*", **params: Any) -> Results:
         request = solr_params.check(q, params)
-        compiler = SqlCompiler(now=_now(), default_field=request.df)
+        compiler = SqlCompiler(now=now(), default_field=request.df)
         where = self._where(compiler, request)
         order_by, uses_score = sort_clause(request.sort)
         score = self._score(compiler) if uses_score else "0"
@@ -548,6 +548,3 @@ def _strip_fields(q: str) -> str:
     # Plain dismax does not parse ``field:value``; it searches the words as typed.
     return q.replace(":", " ")
 
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
