@@ -369,7 +369,7 @@ def rows_checksum() -> str:
     from ckanext.govcatalog.search import backend
 
     return model.Session.execute(sa.text(f"""
-        SELECT md5(string_agg(md5(ROW(id, site_id, name, title_folded, doc, terms, field_lexemes, tsv, word_text,
+        SELECT md5(string_agg(md5(ROW(id, site_id, name, title_folded, doc, terms, facets, field_lexemes, tsv, word_text,
                    permission_labels, state, capacity, dataset_type, metadata_modified, data_dict,
                    validated_data_dict)::text), '' ORDER BY id)) FROM {backend.TABLE}""")).scalar_one()
 

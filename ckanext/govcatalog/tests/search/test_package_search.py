@@ -205,6 +205,32 @@ class TestFacets:
         result = helpers.call_action("package_search", **{"facet.field": ["data_category"]})
         assert result["facets"]["data_category"] == {"ข้อมูลสาธารณะ": 4, "ข้อมูลส่วนบุคคล": 1}
 
+    def test_field_outside_the_facet_column_facets_from_terms(self, catalog):
+        from ckanext.govcatalog.search.backend import FACET_COLUMN_FIELDS
+
+        assert "name" not in FACET_COLUMN_FIELDS
+        result = helpers.call_action("package_search", **{"facet.field": ["name", "res_format"]})
+        assert result["facets"]["name"] == dict.fromkeys(["eyes", "population", "registry", "schools", "tables"], 1)
+        assert result["facets"]["res_format"] == {"CSV": 2, "XLSX": 1, "JSON": 1, "SHP": 1}
+
+    def test_facet_column_holds_the_terms_of_the_facet_fields(self, catalog, migrate_db_for):
+        """The indexer and the migration that filled the column for existing rows agree."""
+        from ckanext.govcatalog.search.backend import FACET_COLUMN_FIELDS
+
+        def stored() -> dict[str, tuple[dict, dict]]:
+            rows = model.Session.execute(sa.text("SELECT id, terms, facets FROM govcatalog_search_document"))
+            return {row.id: (row.terms, row.facets) for row in rows}
+
+        indexed = stored()
+        assert indexed and all(
+            facets == {k: v for k, v in terms.items() if k in FACET_COLUMN_FIELDS} and "tags" in facets
+            for terms, facets in indexed.values()
+        )
+        model.Session.commit()
+        migrate_db_for("govcatalog_search", "0005_synonyms", forward=False)
+        migrate_db_for("govcatalog_search")
+        assert stored() == indexed
+
 
 class TestSortPagingFields:
     def test_sort_by_name(self, catalog):

@@ -148,7 +148,8 @@ class TestBadValues:
     def refused_by_postgres(self, org, monkeypatch):
         """Any value PostgreSQL refuses at run time (here an impossible cast in the ORDER BY)."""
         factories.Dataset(name="one", owner_org=org["id"])
-        monkeypatch.setattr(backend, "sort_clause", lambda sort: ("CAST(d.name AS int)", False))
+        impossible = backend.SortOrder(keys=["CAST(d.name AS int)"], directions=["ASC"], uses_score=False)
+        monkeypatch.setattr(backend, "sort_order", lambda sort: impossible)
 
     def test_a_value_postgresql_refuses_is_a_409(self, app, refused_by_postgres):
         response = search(app, q="*:*")
