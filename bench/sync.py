@@ -9,8 +9,8 @@ Target (issue 9): the push at least 5x the harvester's datasets per second.
 
 Three databases of their own (``<bench db>_sync_source``, ``_sync_target``, ``_sync_harvest``, each
 dropped and recreated), Redis from GOVCATALOG_BENCH_REDIS. Both catalogs that answer HTTP are served
-the same way, as `make run` serves the catalog: gunicorn with deploy/gunicorn.conf.py (worker
-processes from the CPU count, two threads each; ``--server dev`` for ``ckan run --threaded``):
+the same way, as `make run` serves the catalog: gunicorn with deploy/gunicorn.conf.py (one worker
+process per CPU, eight threads each; ``--server dev`` for ``ckan run --threaded``):
 the target of the push, and the agency catalog the harvester pulls from. The push runs in this
 process (``service.run``: payload from the policy, ``--concurrency`` calls side by side); the
 harvest runs as ``ckan harvester run-test`` (gather, fetch and import in one process: the stock
@@ -88,9 +88,12 @@ def ini(name: str, db_url: str, port: int, plugins: str, extra: dict[str, str]) 
     return path
 
 
-def server_workers() -> int:
-    """What deploy/gunicorn.conf.py starts (GOVCATALOG_WORKERS, else two per CPU plus one)."""
-    return int(os.environ.get("GOVCATALOG_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+def gunicorn_shape() -> tuple[int, int]:
+    """Worker processes and threads each, as deploy/gunicorn.conf.py computes them (environment included)."""
+    import runpy
+
+    conf = runpy.run_path(str(common.ROOT / "deploy" / "gunicorn.conf.py"))
+    return int(conf["workers"]), int(conf["threads"])
 
 
 @contextlib.contextmanager
@@ -187,9 +190,8 @@ def main() -> None:
     args = parser.parse_args()
     (common.ROOT / ".run").mkdir(exist_ok=True)
     source_port, target_port = servers.free_port(), servers.free_port()
-    serving = (f"gunicorn, deploy/gunicorn.conf.py: {server_workers()} processes x "
-               f"{os.environ.get('GOVCATALOG_THREADS', '2')} threads" if args.server == "gunicorn"
-               else "ckan run --threaded (one process)")
+    serving = ("gunicorn, deploy/gunicorn.conf.py: {} processes x {} threads".format(*gunicorn_shape())
+               if args.server == "gunicorn" else "ckan run --threaded (one process)")
 
     target_ini = ini("target", database("target"), target_port, "govcatalog_search govcatalog scheming_datasets", {})
     ckan(target_ini, "db", "upgrade")
