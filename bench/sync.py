@@ -9,14 +9,19 @@ Target (issue 9): the push at least 5x the harvester's datasets per second.
 
 Three databases of their own (``<bench db>_sync_source``, ``_sync_target``, ``_sync_harvest``, each
 dropped and recreated), Redis from GOVCATALOG_BENCH_REDIS. Both catalogs that answer HTTP are served
-the same way, as `make run` serves the catalog: gunicorn with deploy/gunicorn.conf.py (worker
-processes from the CPU count, two threads each; ``--server dev`` for ``ckan run --threaded``):
+the same way, as `make run` serves the catalog: gunicorn with deploy/gunicorn.conf.py (one worker
+process per CPU, eight threads each; ``--server dev`` for ``ckan run --threaded``):
 the target of the push, and the agency catalog the harvester pulls from. The push runs in this
 process (``service.run``: payload from the policy, ``--concurrency`` calls side by side); the
 harvest runs as ``ckan harvester run-test`` (gather, fetch and import in one process: the stock
 harvester imports one dataset at a time), timed from the process start minus the start-up time of
 a no-op command of the same catalog. Logging at WARNING in all three catalogs.
 Writes bench/results/sync-N.json, with ``uptime`` before and after (the machine may be shared).
+
+Rates on a shared machine depend on its load; the CPU time each side spent per dataset does much
+less, so it is printed too: the push's (this process, planning and recording, plus the target's
+server processes) and the harvest's (the harvester process, less the start-up of a no-op command,
+plus the harvested catalog's server processes). PostgreSQL's share is not counted on either side.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -88,9 +94,40 @@ def ini(name: str, db_url: str, port: int, plugins: str, extra: dict[str, str]) 
     return path
 
 
-def server_workers() -> int:
-    """What deploy/gunicorn.conf.py starts (GOVCATALOG_WORKERS, else two per CPU plus one)."""
-    return int(os.environ.get("GOVCATALOG_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+def gunicorn_shape() -> tuple[int, int]:
+    """Worker processes and threads each, as deploy/gunicorn.conf.py computes them (environment included)."""
+    import runpy
+
+    conf = runpy.run_path(str(common.ROOT / "deploy" / "gunicorn.conf.py"))
+    return int(conf["workers"]), int(conf["threads"])
+
+
+SERVED: dict[str, subprocess.Popen[bytes]] = {}  # name -> the server process while it serves
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a live process and all its descendants."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += tree_cpu(int(child))
+    except (OSError, IndexError, ValueError):  # gone meanwhile
+        pass
+    return total
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def children_cpu() -> float:
+    """CPU seconds of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @contextlib.contextmanager
@@ -109,8 +146,10 @@ def serve(ini_path: Path, port: int, name: str, server: str) -> Iterator[str]:
         process = subprocess.Popen(command, cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             servers.wait_until_up(url, process, seconds=120)
+            SERVED[name] = process
             yield url
         finally:
+            SERVED.pop(name, None)
             process.terminate()
             process.wait(60)
 
@@ -137,7 +176,8 @@ def api(url: str, action: str, key: str, **data: Any) -> Any:
         return json.loads(response.read())["result"]
 
 
-def seed_and_push(source_ini: Path, n: int, start_target: Any, concurrency: int) -> tuple[float, str, int]:
+def seed_and_push(source_ini: Path, n: int, start_target: Any, concurrency: int
+                  ) -> tuple[float, str, int, dict[str, float]]:
     """N published open datasets in the agency catalog (no workflow plugin there: public is
     published), then the timed push of all of them to the target."""
     import ckan.plugins.toolkit as tk
@@ -163,9 +203,21 @@ def seed_and_push(source_ini: Path, n: int, start_target: Any, concurrency: int)
         with start_target():
             settings = service.SETTINGS_FACTORY()
             settings.workers = concurrency
+            target_pid = SERVED["target"].pid
+            cpu = (own_cpu(), tree_cpu(target_pid))
             start = time.perf_counter()
             summary = service.run(ids, targets.all_targets(), settings=settings)
-            return time.perf_counter() - start, str(summary), len(ids)
+            seconds = time.perf_counter() - start
+            spent = {"ours": own_cpu() - cpu[0], "server": tree_cpu(target_pid) - cpu[1]}
+            return seconds, str(summary), len(ids), spent
+
+
+def cpu_per_dataset(spent: dict[str, float], n: int, ours: str, server: str) -> dict[str, float]:
+    """Milliseconds of CPU per dataset: the client side, the server side and both."""
+    if n <= 0:
+        return {}
+    per = {ours: round(spent["ours"] * 1000 / n, 1), server: round(spent["server"] * 1000 / n, 1)}
+    return dict(per, total=round(sum(per.values()), 1))
 
 
 def count_active(db_url: str) -> int:
@@ -187,9 +239,8 @@ def main() -> None:
     args = parser.parse_args()
     (common.ROOT / ".run").mkdir(exist_ok=True)
     source_port, target_port = servers.free_port(), servers.free_port()
-    serving = (f"gunicorn, deploy/gunicorn.conf.py: {server_workers()} processes x "
-               f"{os.environ.get('GOVCATALOG_THREADS', '2')} threads" if args.server == "gunicorn"
-               else "ckan run --threaded (one process)")
+    serving = ("gunicorn, deploy/gunicorn.conf.py: {} processes x {} threads".format(*gunicorn_shape())
+               if args.server == "gunicorn" else "ckan run --threaded (one process)")
 
     target_ini = ini("target", database("target"), target_port, "govcatalog_search govcatalog scheming_datasets", {})
     ckan(target_ini, "db", "upgrade")
@@ -220,11 +271,13 @@ def main() -> None:
             api(url, "organization_create", target_token, name="national-bench")
             yield
 
-    seconds, summary, n = seed_and_push(source_ini, args.datasets, start_target, args.concurrency)
+    seconds, summary, n, spent = seed_and_push(source_ini, args.datasets, start_target, args.concurrency)
     results["push"] = {"seconds": round(seconds, 2), "per_second": round(n / seconds, 1), "summary": summary,
-                       "how": f"target served by {serving}; {args.concurrency} calls at a time from one process"}
+                       "how": f"target served by {serving}; {args.concurrency} calls at a time from one process",
+                       "cpu_ms_per_dataset": cpu_per_dataset(spent, n, "the pushing process", "the target's server")}
     print(f"push:    {n} datasets in {seconds:.1f} s = {n / seconds:.1f}/s ({summary})", flush=True)
     print(f"         {results['push']['how']}", flush=True)
+    print(f"         CPU per dataset: {results['push']['cpu_ms_per_dataset']}", flush=True)
     results["uptime_between"] = uptime()
     print(f"uptime: {results['uptime_between']}", flush=True)
 
@@ -239,22 +292,28 @@ def main() -> None:
         subprocess.run([servers.CKAN, "-c", str(harvest_ini), "harvester", "source", "create", "bench-source",
                         source_url, "ckan", "Bench source", "true", "harvested"], cwd=common.ROOT,
                        capture_output=True)
-        start = time.perf_counter()
+        start, before = time.perf_counter(), children_cpu()
         ckan(harvest_ini, "harvester", "sources")
-        startup = time.perf_counter() - start
+        startup, startup_cpu = time.perf_counter() - start, children_cpu() - before
+        source_pid = SERVED["source"].pid
+        cpu = (children_cpu(), tree_cpu(source_pid))
         start = time.perf_counter()
         output = subprocess.run([servers.CKAN, "-c", str(harvest_ini), "harvester", "run-test", "bench-source"],
                                 cwd=common.ROOT, capture_output=True, text=True)
         seconds = time.perf_counter() - start - startup
+        harvest_spent = {"ours": children_cpu() - cpu[0] - startup_cpu, "server": tree_cpu(source_pid) - cpu[1]}
     harvested = count_active(harvest_db)
     results["harvest"] = {"seconds": round(seconds, 2), "datasets": harvested,
                           "per_second": round(harvested / seconds, 1) if seconds > 0 else None,
                           "exit": output.returncode,
                           "how": f"harvested catalog served by {serving}; stock `ckan harvester run-test` "
-                                 "(gather, fetch, import in one process)"}
+                                 "(gather, fetch, import in one process)",
+                          "cpu_ms_per_dataset": cpu_per_dataset(harvest_spent, harvested, "the harvester process",
+                                                                "the harvested catalog's server")}
     print(f"harvest: {harvested} datasets in {seconds:.1f} s = {results['harvest']['per_second']}/s "
           f"(exit {output.returncode})", flush=True)
     print(f"         {results['harvest']['how']}", flush=True)
+    print(f"         CPU per dataset: {results['harvest']['cpu_ms_per_dataset']}", flush=True)
     if output.returncode != 0 or harvested < args.datasets:
         print(output.stdout[-2000:], output.stderr[-2000:])
     results["uptime_after"] = uptime()

@@ -9,9 +9,18 @@ point loses nothing and leaves no duplicate:
    attempts + 1 and a lease (``next_retry_at``) after which a retry sweep picks it up;
 3. the remote call (no database work, so calls can run side by side), then the outcome recorded.
 
-The remote name is derived from the local id (``Target.remote_name``) and the remote entry is
-looked up by that name before a create whenever an earlier try may have created it, so a create
-the local record never heard of is found and updated, not duplicated.
+One push is one call to the target when the record says what the target holds:
+``package_update`` of the remote id the record knows (a create when the target no longer has it),
+or ``package_create`` with the resources inline for a dataset never tried. The remote name is
+derived from the local id (``Target.remote_name``): when an earlier try's outcome is unknown (a
+record without a remote id) the entry is looked up by that name first, and a create that a
+concurrent run made meanwhile is refused by the target as a name in use, then looked up and
+updated; so a create the local record never heard of is found and updated, not duplicated. A
+withdrawal is one ``package_delete`` by the remote name (nothing to do when there is no entry).
+
+Planning reads the dataset through ``package_show``'s cache (the validated dict the search index
+keeps, used only when its ``metadata_modified`` matches the database's, as CKAN's API reads do),
+and the records of a group of datasets in one query.
 """
 from __future__ import annotations
 
@@ -100,10 +109,11 @@ def _schema_fields(package_type: str) -> tuple[list[str], list[str]]:
 
 
 def local_view(package_id: str) -> Optional[dict[str, Any]]:
-    """The dataset as the system sees it (all fields), or None when it is gone."""
+    """The dataset as the system sees it (all fields), or None when it is gone. Through CKAN's
+    cache: the search index's validated dict when it is of the database's ``metadata_modified``
+    (the index is written in the dataset's own transaction), else dictized and validated."""
     try:
-        return tk.get_action("package_show")({"ignore_auth": True, "use_cache": False, "for_view": False},
-                                             {"id": package_id})
+        return tk.get_action("package_show")({"ignore_auth": True, "for_view": False}, {"id": package_id})
     except tk.ObjectNotFound:
         return None
 
@@ -178,14 +188,20 @@ class Plan:
     payload: Optional[dict[str, Any]] = None
     digest: Optional[str] = None
     package_name: Optional[str] = None
-    look_up_first: bool = True
+    remote_id: Optional[str] = None  # the remote entry the record knows: updated, not created
+    look_up_first: bool = False  # a try whose outcome is unknown may have created it: ask by name
 
 
-def plan(package_id: str, target: targets_.Target, force: bool = False, manual: bool = False) -> Plan:
+_UNREAD: Any = object()
+
+
+def plan(package_id: str, target: targets_.Target, force: bool = False, manual: bool = False,
+         pkg: Any = _UNREAD, record: Any = _UNREAD) -> Plan:
     """What to do for this dataset on this target. ``force``: push even when the digest says the
-    target has it (reconcile found drift); ``manual``: a catalog manager asked (lifts a hold)."""
-    pkg = local_view(package_id)
-    record = SyncRecord.get(package_id, target.name)
+    target has it (reconcile found drift); ``manual``: a catalog manager asked (lifts a hold).
+    ``pkg`` and ``record``: already read by the caller (None: there is none)."""
+    pkg = local_view(package_id) if pkg is _UNREAD else pkg
+    record = SyncRecord.get(package_id, target.name) if record is _UNREAD else record
     facts = access.dataset_facts(pkg) if pkg is not None else None
     disclosure = policy.target_disclosure(facts, target.kind, target.levels) if facts else Disclosure.NONE
     name = pkg["name"] if pkg else (record.package_name if record else None)
@@ -199,11 +215,20 @@ def plan(package_id: str, target: targets_.Target, force: bool = False, manual: 
     payload_digest = digest(payload)
     if record is not None and record.state == SYNCED and record.digest == payload_digest and not force:
         return Plan(package_id, target, "none", "unchanged", package_name=name)
-    # an earlier try may have created it remotely without our knowing: look the name up first
-    look_up_first = record is None or record.remote_id is not None or record.attempts > 0 \
-        or record.state != PENDING or force
+    # no record: never tried (a concurrent run's create is refused by name); a remote id: the entry
+    # is known; a record without one: an earlier try may have created it without our knowing
+    remote_id = record.remote_id if record is not None else None
     return Plan(package_id, target, PUSH, "changed" if record else "new", payload, payload_digest, name,
-                look_up_first)
+                remote_id, look_up_first=record is not None and not remote_id)
+
+
+def load_records(package_ids: list[str], target_names: list[str]) -> dict[tuple[str, str], SyncRecord]:
+    """The records of these datasets on these targets, in one query (into the session)."""
+    if not package_ids or not target_names:
+        return {}
+    found = model.Session.query(SyncRecord).filter(SyncRecord.package_id.in_(package_ids),
+                                                   SyncRecord.target.in_(target_names)).all()
+    return {(r.package_id, r.target): r for r in found}
 
 
 # --- the three steps ------------------------------------------------------------------------
@@ -211,8 +236,10 @@ def plan(package_id: str, target: targets_.Target, force: bool = False, manual: 
 def _mark_in_flight(plans: list[Plan], clock: Clock) -> None:
     """Step 2 for a batch: one commit before any remote call."""
     moment = clock()
+    # read again, in one query: a concurrent run may have made the record since the plan
+    known = load_records(list({item.package_id for item in plans}), list({item.target.name for item in plans}))
     for item in plans:
-        record = SyncRecord.get(item.package_id, item.target.name)
+        record = known.get((item.package_id, item.target.name))
         if record is None:
             record = SyncRecord(package_id=item.package_id, target=item.target.name, attempts=0, held=False,
                                 remote_name=item.target.remote_name(item.package_id), created_at=moment)
@@ -246,8 +273,15 @@ def _remote(item: Plan, client: CkanClient) -> Outcome:
 
 
 def _push_remote(item: Plan, client: CkanClient) -> dict[str, Any]:
+    """One call when all is as the record says; a lookup by name only after a refused create."""
     assert item.payload is not None
     name = item.payload["name"]
+    if item.remote_id:
+        try:
+            return client.call("package_update", dict(item.payload, id=item.remote_id))
+        except RemoteError as error:
+            if not error.not_found:  # purged on the target: create it again
+                raise
     existing = client.show(name) if item.look_up_first else None
     if existing is None:
         try:
@@ -262,11 +296,14 @@ def _push_remote(item: Plan, client: CkanClient) -> dict[str, Any]:
 
 
 def _withdraw_remote(item: Plan, client: CkanClient) -> dict[str, Any]:
+    """One package_delete by the remote name (a deleted entry stays deleted; none: nothing to do)."""
     name = item.target.remote_name(item.package_id)
-    existing = client.show(name)
-    if existing is not None and existing.get("state") != "deleted":
-        client.call("package_delete", {"id": existing["id"]})
-    return {"id": existing["id"] if existing else None, "name": name}
+    try:
+        client.call("package_delete", {"id": name})
+    except RemoteError as error:
+        if not error.not_found:
+            raise
+    return {"name": name}
 
 
 def _record(outcome: Outcome, settings: Settings) -> tuple[str, Optional[datetime.datetime]]:
@@ -326,7 +363,8 @@ class Pipeline:
     flight and committed in groups before their calls are submitted, outcomes are recorded as
     they complete and committed together. At most two groups are in flight, so a worker killed
     at any point leaves a bounded number of records pending under their lease (the retry sweep
-    and the lookup by name before a create then finish them without duplicates).
+    and the target's refusal of a second create under the same name then finish them without
+    duplicates).
     """
 
     def __init__(self, clients: dict[str, CkanClient], settings: Settings, summary: Summary) -> None:
@@ -397,16 +435,35 @@ def run(package_ids: Iterable[str], chosen: Optional[list[targets_.Target]] = No
                 progress(1)
         return summary
     clients = {t.name: client_for(t, settings) for t in chosen}
+    names = [t.name for t in chosen]
     with Pipeline(clients, settings, summary) as pipeline:
-        for package_id in package_ids:
-            plans = [plan(package_id, target, force, manual) for target in chosen]
-            for item in plans:
-                if item.operation == "none":
-                    summary.add(item.reason)
-            pipeline.add(item for item in plans if item.operation != "none")
-            if progress:
-                progress(1)
+        for group in _groups(package_ids, PLAN_GROUP):
+            known = load_records(group, names)
+            for package_id in group:
+                pkg = local_view(package_id)
+                plans = [plan(package_id, target, force, manual, pkg=pkg,
+                              record=known.get((package_id, target.name))) for target in chosen]
+                for item in plans:
+                    if item.operation == "none":
+                        summary.add(item.reason)
+                pipeline.add(item for item in plans if item.operation != "none")
+                if progress:
+                    progress(1)
     return summary
+
+
+PLAN_GROUP = 50  # datasets whose records are read in one query
+
+
+def _groups(items: Iterable[str], size: int) -> Iterable[list[str]]:
+    group: list[str] = []
+    for item in items:
+        group.append(item)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def execute(work: list[Plan], clients: dict[str, CkanClient], settings: Settings, summary: Summary) -> None:
