@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT := bin/bootstrap.sh
 PYTEST := .venv/bin/pytest
 
-.PHONY: run test test-suite stop install bench bench-write bench-sync bench-harvest bench-load relevance demo i18n fuzz \
+.PHONY: run test test-suite stop install bench bench-200k bench-write bench-sync bench-harvest bench-load relevance demo i18n fuzz \
 	test-ckan-core national
 
 run:            ## install everything, start the catalog with Thai demo data on http://127.0.0.1:5000
@@ -47,6 +47,10 @@ demo:
 bench:          ## search benchmark (N=20000 by default: make bench N=200000)
 	@$(BOOT) migrate
 	@.venv/bin/python bench/search.py --datasets $${N:-20000}
+
+bench-200k:     ## search latency over 200,000 index rows: 20,000 datasets indexed, the index copied 10 times
+	@$(BOOT) migrate
+	@.venv/bin/python bench/search.py --datasets 20000 --replicate 10 --parallel-only
 
 bench-write:    ## dataset create/update with schema, policy, workflow and index vs vanilla CKAN (same run)
 	@$(BOOT) migrate
