@@ -373,7 +373,7 @@ def sort_clause(sort: str | None) -> tuple[str, bool]:
             else:
                 key = first
         parts.append(f"{key} {direction} NULLS LAST")
-    parts.append("d.id ASC")  # stable paging
+    parts.append('d.id COLLATE "C" ASC')  # stable paging, in byte order whatever the database's collation
     return ", ".join(parts), uses_score
 
 
