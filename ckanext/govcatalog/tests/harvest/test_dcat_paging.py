@@ -36,7 +36,7 @@ def catalog(agency):
     agency.publish("withheld", **INTERNAL, allow_harvest="False")
     agency.publish("secret", **TOP_SECRET)
     agency.create("draft")
-    ids = [model.Package.get(name).id for name in TIED]  # type: ignore[union-attr]
+    ids = [model.Package.get(name).id for name in TIED]
     model.Session.execute(sa.text("UPDATE package SET metadata_modified = '2024-06-01 08:00:00.123456' "
                                   "WHERE id = ANY(:ids)"), {"ids": ids})
     model.Session.commit()
@@ -73,7 +73,9 @@ def link(graph: Graph, predicate) -> str | None:
 
 
 def walk(agency, start: str, user: str | None = None) -> tuple[list[list[str]], list[str]]:
-    pages, urls, url = [], [], start
+    pages: list[list[str]] = []
+    urls: list[str] = []
+    url: str | None = start
     while url:
         names, graph = get_page(agency, url, user)
         pages.append(names)
