@@ -23,7 +23,7 @@ from typing import Any, Iterable, Optional
 
 import yaml
 from rdflib import BNode, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from ckanext.dcat.profiles.base import RDFProfile
 
@@ -31,6 +31,7 @@ from ckanext.govcatalog import policy
 
 GC = Namespace("https://w3id.org/th-govcatalog/ns#")
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schemas" / "dataset.yaml"
 
@@ -60,6 +61,18 @@ EVERY = {("ปี", 2): "BIENNIAL", ("ปี", 3): "TRIENNIAL", ("ปี", 4): "
          ("นาที", 30): "30MIN"}
 LANGUAGES = {"ไทย": "THA", "อังกฤษ": "ENG", "จีน": "ZHO", "มลายู": "MSA", "พม่า": "MYA", "ลาว": "LAO",
              "เขมร": "KHM", "ญี่ปุ่น": "JPN", "เกาหลี": "KOR", "ฝรั่งเศส": "FRA", "เยอรมัน": "DEU", "อารบิก": "ARA"}
+# The catalog's language as CKAN names it (ckan.locale_default) -> EU language authority code
+LOCALES = {"th": "THA", "en": "ENG"}
+# What DCAT-AP 3 expects each value to be (its SHACL shapes check the class, no inference): the
+# controlled-vocabulary and web resources we point at are typed so in the graph itself.
+RANGES = {DCTERMS.accessRights: DCTERMS.RightsStatement, DCTERMS.accrualPeriodicity: DCTERMS.Frequency,
+          DCTERMS.license: DCTERMS.LicenseDocument, DCTERMS.language: DCTERMS.LinguisticSystem,
+          DCAT.contactPoint: VCARD.Kind}
+DISTRIBUTION_RANGES = {DCTERMS.license: DCTERMS.LicenseDocument, DCAT.accessURL: RDFS.Resource,
+                       DCAT.downloadURL: RDFS.Resource}
+FILE_TYPE = f"{EU}file-type/"
+SCHEME_TITLES = {"DataCategories": "หมวดหมู่ข้อมูล", "DataTypes": "ประเภทชุดข้อมูล", "Groups": "กลุ่มชุดข้อมูล"}
+CATALOG_DESCRIPTION = "บัญชีข้อมูลหน่วยงานตามมาตรฐาน มสพร.1/2566"
 STANDARD_TITLE = "มสพร.1/2566 มาตรฐานสำนักงานพัฒนารัฐบาลดิจิทัล ว่าด้วยแนวทางการจัดทำบัญชีข้อมูลภาครัฐ"
 BUDDHIST_ERA_OFFSET = 543
 
@@ -158,10 +171,51 @@ class GovcatalogDCATProfile(RDFProfile):
                     g.add((distribution, GC[field], Literal(value)))
             if license_node is not None:
                 g.set((distribution, DCTERMS.license, license_node))
+            self._format(distribution)
+            self._type_values(distribution, DISTRIBUTION_RANGES)
+        self._type_values(dataset_ref, RANGES)
 
     def graph_from_catalog(self, catalog_dict: Any, catalog_ref: Any) -> None:
-        self.g.bind("gc", GC)
-        self.g.add((catalog_ref, DCTERMS.conformsTo, GC.NationalStandard))
+        from ckan.plugins.toolkit import config
+
+        g = self.g
+        g.bind("gc", GC)
+        g.add((catalog_ref, DCTERMS.conformsTo, GC.NationalStandard))
+        for language in list(g.objects(catalog_ref, DCTERMS.language)):
+            if isinstance(language, Literal):  # ckan.locale_default as written ("th"): the EU code
+                g.remove((catalog_ref, DCTERMS.language, language))
+                code = LOCALES.get(str(language).split("_")[0].lower())
+                if code:
+                    g.add((catalog_ref, DCTERMS.language, URIRef(f"{EU}language/{code}")))
+        self._type_values(catalog_ref, {DCTERMS.language: DCTERMS.LinguisticSystem, FOAF.homepage: FOAF.Document})
+        title = config.get("ckan.site_title") or "CKAN"
+        if g.value(catalog_ref, DCTERMS.description) is None:
+            g.add((catalog_ref, DCTERMS.description, Literal(CATALOG_DESCRIPTION, lang="th")))
+        if g.value(catalog_ref, DCTERMS.publisher) is None:  # the agency that runs the catalog
+            publisher = BNode()
+            g.add((catalog_ref, DCTERMS.publisher, publisher))
+            g.add((publisher, RDF.type, FOAF.Agent))
+            g.add((publisher, FOAF.name, Literal(title)))
+
+    def _type_values(self, subject: Any, ranges: dict[Any, Any]) -> None:
+        for predicate, cls in ranges.items():
+            for value in self.g.objects(subject, predicate):
+                if isinstance(value, (URIRef, BNode)):
+                    self.g.add((value, RDF.type, cls))
+
+    def _format(self, distribution: Any) -> None:
+        """dct:format as the EU file-type concept (a DCAT-AP 3 MediaTypeOrExtent), labelled with the
+        format as written (parse_dataset reads the label back)."""
+        for value in list(self.g.objects(distribution, DCTERMS["format"])):
+            if not isinstance(value, Literal):
+                continue
+            self.g.remove((distribution, DCTERMS["format"], value))
+            label = str(value).strip()
+            code = re.sub(r"[^A-Z0-9_]", "_", label.upper())
+            node = URIRef(FILE_TYPE + code) if code else BNode()
+            self.g.add((distribution, DCTERMS["format"], node))
+            self.g.add((node, RDF.type, DCTERMS.MediaTypeOrExtent))
+            self.g.set((node, RDFS.label, Literal(label)))
 
     def _distribution_of(self, dataset_ref: Any, resource: dict[str, Any]) -> Any:
         from ckanext.dcat.utils import resource_uri
@@ -233,6 +287,7 @@ class GovcatalogDCATProfile(RDFProfile):
         self.g.set((concept, SKOS.prefLabel, Literal(label, lang="th")))
         self.g.add((concept, SKOS.inScheme, scheme))
         self.g.add((scheme, RDF.type, SKOS.ConceptScheme))
+        self.g.set((scheme, DCTERMS.title, Literal(SCHEME_TITLES[str(scheme)[len(str(GC)):]], lang="th")))
 
     # --- reading (a catalog running this suite harvests the national fields back) ------------------
 
@@ -259,7 +314,17 @@ class GovcatalogDCATProfile(RDFProfile):
                 value = self._gc_values(URIRef(uri), field)
                 if value is not None:
                     resource[field] = value
+            label = self._format_label(URIRef(uri))
+            if label:
+                resource["format"] = label
         return dataset_dict
+
+    def _format_label(self, distribution: Any) -> Optional[str]:
+        for value in self.g.objects(distribution, DCTERMS["format"]):
+            label = self.g.value(value, RDFS.label)
+            if label is not None and str(value).startswith(FILE_TYPE):
+                return str(label)
+        return None
 
     def _gc_values(self, subject: Any, field: str) -> Any:
         values = [str(o) for o in self.g.objects(subject, GC[field])]

@@ -24,6 +24,10 @@ NUMERIC_FIELDS = frozenset({"num_resources", "num_tags", "views_total", "views_r
 COLUMN_FIELDS = {"id": "d.id", "name": "d.name", "site_id": "d.site_id", "state": "d.state", "capacity": "d.capacity",
                  "dataset_type": "d.dataset_type"}
 # CKAN's autocomplete asks Solr's n-gram copies of name and title: here, a substring of the column.
+# Ranges on fields that are columns of their own, compared as the jsonb values would be (a date
+# range on metadata_modified, the DCAT cursor's id range): the same answer without unnesting
+# every row's values.
+RANGE_COLUMNS = {("metadata_modified", "timestamptz"): "d.metadata_modified", ("id", "text"): 'd.id COLLATE "C"'}
 NGRAM_COLUMNS = {"name_ngram": "d.name", "title_ngram": "d.title_folded"}
 MIN_NGRAM = 2  # as CKAN's Solr schema (minGramSize): a single character matches no n-gram
 # At most this many terms (words, ranges, field clauses) per query string: bounds the SQL and the
@@ -283,11 +287,16 @@ class SqlCompiler:
         else:
             cast, low, high = "text", node.low, node.high
             value = 'v COLLATE "C"'
+        column = RANGE_COLUMNS.get((node.field, cast))
+        if column is not None:  # the column that holds the field's one value: no per-row jsonb unnesting
+            value = column
         checks = []
         if low is not None:
             checks.append(f"{value} {'>=' if node.include_low else '>'} CAST({self.bind(low)} AS {cast})")
         if high is not None:
             checks.append(f"{value} {'<=' if node.include_high else '<'} CAST({self.bind(high)} AS {cast})")
+        if column is not None:
+            return "(" + (" AND ".join(checks) or f"{column} IS NOT NULL") + ")"
         where = " AND ".join(checks) or "v IS NOT NULL"
         return (
             "EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.terms -> "

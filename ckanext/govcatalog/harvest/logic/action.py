@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govcatalog import access, policy
-from ckanext.govcatalog.harvest import feed
+from ckanext.govcatalog.harvest import feed, paging
 
 __all__ = ["govcatalog_changes", "dcat_catalog_show", "dcat_catalog_search"]
 
@@ -93,12 +93,15 @@ def harvestable_only(data_dict: DataDict) -> dict[str, Any]:
 @tk.chained_action
 @tk.side_effect_free
 def dcat_catalog_show(up_func: Any, context: Context, data_dict: DataDict) -> Any:
-    """ckanext-dcat's catalog (/catalog.ttl, .jsonld, .xml, .rdf): entries that may be harvested only."""
-    return up_func(context, harvestable_only(data_dict))
+    """ckanext-dcat's catalog (/catalog.ttl, .jsonld, .xml, .rdf): entries that may be harvested only,
+    paged by a cursor in ``hydra:next`` (``?cursor=``; ``?page=`` still works): see paging.py.
+    ckanext-dcat's own action is not called: its paging links cannot be changed from outside; the
+    search and the serializer are its own."""
+    return paging.catalog("dcat_catalog_show", context, data_dict, harvestable_only)
 
 
 @tk.chained_action
 @tk.side_effect_free
 def dcat_catalog_search(up_func: Any, context: Context, data_dict: DataDict) -> Any:
-    """ckanext-dcat's catalog search: entries that may be harvested only."""
-    return up_func(context, harvestable_only(data_dict))
+    """ckanext-dcat's catalog search: entries that may be harvested only, paged as the catalog."""
+    return paging.catalog("dcat_catalog_search", context, data_dict, harvestable_only)

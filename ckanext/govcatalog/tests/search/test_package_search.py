@@ -169,6 +169,18 @@ class TestFilterQueries:
     def test_fq_list(self, catalog):
         assert search_names(fq_list=["organization:stats-office", "res_format:XLSX"]) == ["registry"]
 
+    def test_metadata_modified_and_id_ranges_to_the_microsecond_and_byte(self, catalog):
+        """Ranges on the fields kept as columns (the DCAT cursor's keyset) answer as the values do."""
+        found = helpers.call_action("package_search", rows=100)["results"]
+        one = found[0]
+        at = one["metadata_modified"] + "Z"
+        assert search_names(fq=f'metadata_modified:["{at}" TO "{at}"]') == [one["name"]]
+        earlier = {r["name"] for r in found if r["metadata_modified"] < one["metadata_modified"]}
+        assert set(search_names(fq=f'metadata_modified:[* TO "{at}"}}', rows=100)) == earlier
+        after = {r["name"] for r in found if r["id"].encode() > one["id"].encode()}
+        assert set(search_names(fq=f'id:{{"{one["id"]}" TO *]', rows=100)) == after
+        assert len(search_names(fq="metadata_modified:[* TO *]", rows=100)) == len(found)
+
     def test_date_range_with_explicit_timestamps(self, catalog):
         today = datetime.date.today()
         fq = f"metadata_created:[{today - datetime.timedelta(days=1)}T00:00:00Z TO *]"
