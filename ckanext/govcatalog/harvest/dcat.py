@@ -188,14 +188,13 @@ class GovcatalogDCATProfile(RDFProfile):
                 if code:
                     g.add((catalog_ref, DCTERMS.language, URIRef(f"{EU}language/{code}")))
         self._type_values(catalog_ref, {DCTERMS.language: DCTERMS.LinguisticSystem, FOAF.homepage: FOAF.Document})
-        title = config.get("ckan.site_title") or "CKAN"
         if g.value(catalog_ref, DCTERMS.description) is None:
             g.add((catalog_ref, DCTERMS.description, Literal(CATALOG_DESCRIPTION, lang="th")))
         if g.value(catalog_ref, DCTERMS.publisher) is None:  # the agency that runs the catalog
             publisher = BNode()
             g.add((catalog_ref, DCTERMS.publisher, publisher))
             g.add((publisher, RDF.type, FOAF.Agent))
-            g.add((publisher, FOAF.name, Literal(title)))
+            g.add((publisher, FOAF.name, Literal(config.get("ckan.site_title") or "CKAN")))
 
     def _type_values(self, subject: Any, ranges: dict[Any, Any]) -> None:
         for predicate, cls in ranges.items():

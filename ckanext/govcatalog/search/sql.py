@@ -23,11 +23,11 @@ NUMERIC_FIELDS = frozenset({"num_resources", "num_tags", "views_total", "views_r
 # Fields every search filters on, kept as columns so that the planner has real statistics.
 COLUMN_FIELDS = {"id": "d.id", "name": "d.name", "site_id": "d.site_id", "state": "d.state", "capacity": "d.capacity",
                  "dataset_type": "d.dataset_type"}
-# CKAN's autocomplete asks Solr's n-gram copies of name and title: here, a substring of the column.
 # Ranges on fields that are columns of their own, compared as the jsonb values would be (a date
 # range on metadata_modified, the DCAT cursor's id range): the same answer without unnesting
 # every row's values.
 RANGE_COLUMNS = {("metadata_modified", "timestamptz"): "d.metadata_modified", ("id", "text"): 'd.id COLLATE "C"'}
+# CKAN's autocomplete asks Solr's n-gram copies of name and title: here, a substring of the column.
 NGRAM_COLUMNS = {"name_ngram": "d.name", "title_ngram": "d.title_folded"}
 MIN_NGRAM = 2  # as CKAN's Solr schema (minGramSize): a single character matches no n-gram
 # At most this many terms (words, ranges, field clauses) per query string: bounds the SQL and the
